@@ -1,0 +1,525 @@
+// tradeoff/pareto.hpp: Pareto ranking on the CPU (host only; the GPU path is cuda/pareto.cu).
+//
+// Public entry points (one problem; the batch drivers in cpp/bindings loop over these):
+//   rank(pts, n, m, ranks)            non-dominated sorting, ranks 0 = first front
+//   nondominated(pts, n, m, mask)     first front only, through a cheaper path
+//   crowding(pts, n, m, ranks, out)   NSGA-II crowding distance within each rank group
+//
+// Algorithms (all objectives minimized, equal points never dominate each other):
+//   m = 1   sort, dense rank of the distinct values                     O(n log n)
+//   m = 2   lexicographic sort, then a sweep that places each point in the first front whose
+//           smallest second objective exceeds it (binary search)        O(n log n)
+//   m >= 3  lexicographic sort, duplicate collapse, per-objective rank compression, then the
+//           divide-and-conquer of Jensen (2003) in the corrected and generalized form of
+//           Fortin, Grenier & Parizeau (2013) and Buzdalov & Shalyto (2014):
+//           O(n log^(m-1) n) for ranking. Front-only mode keeps one bit per point, so the
+//           final sweeps drop their Fenwick tree and dominated points leave the recursion
+//           early (Kung et al. 1975 flavour), after a linear pre-filter by a few candidates.
+// The readable specification of every result is python/tradeoff/_fallback/pareto.py.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "config.hpp"
+#include "pareto_hd.hpp"
+
+namespace tradeoff {
+namespace pareto {
+
+namespace detail {
+
+// Row indices sorted lexicographically by their points; ties (equal points) by index.
+template <class T>
+void lex_order(const T* pts, index_t n, int m, std::vector<rank_t>& order) {
+  order.resize(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), rank_t(0));
+  if (m == 2) {
+    std::sort(order.begin(), order.end(), [pts](rank_t a, rank_t b) {
+      const T* pa = pts + index_t(a) * 2;
+      const T* pb = pts + index_t(b) * 2;
+      if (pa[0] != pb[0]) return pa[0] < pb[0];
+      if (pa[1] != pb[1]) return pa[1] < pb[1];
+      return a < b;
+    });
+    return;
+  }
+  std::sort(order.begin(), order.end(), [pts, m](rank_t a, rank_t b) {
+    int c = lex_compare(pts + index_t(a) * m, pts + index_t(b) * m, m);
+    return c < 0 || (c == 0 && a < b);
+  });
+}
+
+template <class T>
+bool rows_equal(const T* pts, int m, rank_t a, rank_t b) {
+  return lex_compare(pts + index_t(a) * m, pts + index_t(b) * m, m) == 0;
+}
+
+// Linear pre-filter for the first front: drops every point dominated by one of a few
+// candidates (the minimizer of a range-normalized sum, and the lexicographic minimum with
+// each objective taken first). A dropped point is dominated, and every point dominated by a
+// dropped point is dominated by the candidate that dropped it, so the front of the survivors
+// is the front of all points. Returns the survivors' row indices in increasing order.
+template <class T>
+void prefilter(const T* pts, index_t n, int m, std::vector<rank_t>& keep) {
+  keep.clear();
+  std::vector<T> lo(m, std::numeric_limits<T>::infinity());
+  std::vector<T> hi(m, -std::numeric_limits<T>::infinity());
+  for (index_t i = 0; i < n; ++i) {
+    for (int j = 0; j < m; ++j) {
+      T v = pts[i * m + j];
+      lo[j] = std::min(lo[j], v);
+      hi[j] = std::max(hi[j], v);
+    }
+  }
+  std::vector<T> weight(m, T(0));
+  for (int j = 0; j < m; ++j) {
+    T range = hi[j] - lo[j];
+    if (std::isfinite(range) && range > T(0)) weight[j] = T(1) / range;
+  }
+  std::vector<rank_t> cand;
+  // minimizer of the weighted sum (objectives with a non-finite or zero range are skipped)
+  {
+    index_t best = 0;
+    T best_sum = std::numeric_limits<T>::infinity();
+    for (index_t i = 0; i < n; ++i) {
+      T s = T(0);
+      for (int j = 0; j < m; ++j)
+        if (weight[j] > T(0)) s += (pts[i * m + j] - lo[j]) * weight[j];
+      if (s < best_sum) {
+        best_sum = s;
+        best = i;
+      }
+    }
+    cand.push_back(rank_t(best));
+  }
+  // for each objective, the point with the smallest value (ties: smallest in the others)
+  for (int j = 0; j < m; ++j) {
+    index_t best = 0;
+    for (index_t i = 1; i < n; ++i) {
+      const T* a = pts + i * m;
+      const T* b = pts + best * m;
+      if (a[j] < b[j] || (a[j] == b[j] && dominates(a, b, m))) best = i;
+    }
+    cand.push_back(rank_t(best));
+  }
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  keep.reserve(static_cast<size_t>(n));
+  for (index_t i = 0; i < n; ++i) {
+    const T* p = pts + i * m;
+    bool dominated = false;
+    for (rank_t c : cand) {
+      if (dominates(pts + index_t(c) * m, p, m)) {
+        dominated = true;
+        break;
+      }
+    }
+    if (!dominated) keep.push_back(rank_t(i));
+  }
+}
+
+// Prefix-maximum Fenwick tree over slots 1..size (values start at -1).
+struct FenwickMax {
+  std::vector<rank_t> tree;
+  void reset(size_t size) { tree.assign(size + 1, rank_t(-1)); }
+  void update(size_t slot, rank_t value) {
+    for (; slot < tree.size(); slot += slot & (~slot + 1)) tree[slot] = std::max(tree[slot], value);
+  }
+  rank_t query(size_t slot) const {  // max over slots 1..slot
+    rank_t best = -1;
+    for (; slot > 0; slot -= slot & (~slot + 1)) best = std::max(best, tree[slot]);
+    return best;
+  }
+};
+
+// The divide-and-conquer over distinct points in lexicographic order.
+// Positions 0..nu-1 are the distinct points sorted lexicographically; coord[j * nu + p] is the
+// dense rank of objective j (j >= 1) of position p. Objective 0 is implied by the position
+// order: for distinct points, "a dominates b" <=> pos(a) < pos(b) and a_j <= b_j for j >= 1.
+//
+// helper_a(S, k): all points of S agree on objectives k..m-1; apply every domination inside S
+//   (objectives 0..k-1). On entry, dominations from outside S have been applied.
+// helper_b(L, H, k): every point of L is <= every point of H on objectives k..m-1 and L's ranks
+//   are final; apply every domination of an H point by an L point (objectives 0..k-1).
+// FrontOnly: ranks are 0/1 flags ("dominated"), so sweeps need a running minimum only, and
+//   dominated points are dropped from helper_b (their dominators dominate what they would).
+template <bool FrontOnly>
+class DivideAndConquer {
+ public:
+  DivideAndConquer(const rank_t* coord, index_t nu, int m, rank_t* r)
+      : coord_(coord), nu_(nu), m_(m), r_(r) {}
+
+  void run() {
+    std::vector<rank_t> all(static_cast<size_t>(nu_));
+    std::iota(all.begin(), all.end(), rank_t(0));
+    helper_a(all, m_);
+  }
+
+ private:
+  static constexpr size_t kBruteA = 24;   // |S| at or below: quadratic loop
+  static constexpr size_t kBruteB = 512;  // |L| * |H| at or below: quadratic loop
+
+  const rank_t* coord_;
+  index_t nu_;
+  int m_;
+  rank_t* r_;
+  FenwickMax fenwick_;
+  std::vector<rank_t> keys_;
+  std::vector<rank_t> scratch_;
+
+  rank_t c(int j, rank_t p) const { return coord_[index_t(j) * nu_ + p]; }
+
+  // a precedes b in position order; true when a <= b on objectives 1..k-1.
+  bool dom(rank_t a, rank_t b, int k) const {
+    for (int j = 1; j < k; ++j)
+      if (c(j, a) > c(j, b)) return false;
+    return true;
+  }
+
+  void raise(rank_t h, rank_t l) {
+    if (FrontOnly) {
+      r_[h] = 1;
+    } else if (r_[h] <= r_[l]) {
+      r_[h] = r_[l] + 1;
+    }
+  }
+
+  rank_t median(const std::vector<rank_t>& a, const std::vector<rank_t>& b, int j) {
+    scratch_.clear();
+    for (rank_t p : a) scratch_.push_back(c(j, p));
+    for (rank_t p : b) scratch_.push_back(c(j, p));
+    auto mid = scratch_.begin() + scratch_.size() / 2;
+    std::nth_element(scratch_.begin(), mid, scratch_.end());
+    return *mid;
+  }
+
+  void split(const std::vector<rank_t>& s, int j, rank_t med, std::vector<rank_t>& lo,
+             std::vector<rank_t>& eq, std::vector<rank_t>& hi) const {
+    for (rank_t p : s) {
+      rank_t v = c(j, p);
+      (v < med ? lo : (v == med ? eq : hi)).push_back(p);
+    }
+  }
+
+  void helper_a(const std::vector<rank_t>& s, int k) {
+    const size_t n = s.size();
+    if (n < 2) return;
+    if (n <= kBruteA) {
+      for (size_t i = 1; i < n; ++i)
+        for (size_t j = 0; j < i; ++j)
+          if (dom(s[j], s[i], k)) {
+            raise(s[i], s[j]);
+            if (FrontOnly) break;
+          }
+      return;
+    }
+    if (k == 2) {
+      sweep_a(s);
+      return;
+    }
+    const int j = k - 1;
+    rank_t lo = c(j, s[0]), hi = lo;
+    for (rank_t p : s) {
+      lo = std::min(lo, c(j, p));
+      hi = std::max(hi, c(j, p));
+    }
+    if (lo == hi) {
+      helper_a(s, k - 1);
+      return;
+    }
+    static const std::vector<rank_t> none;
+    const rank_t med = median(s, none, j);
+    std::vector<rank_t> l, e, h;
+    split(s, j, med, l, e, h);
+    helper_a(l, k);
+    helper_b(l, e, k - 1);
+    helper_a(e, k - 1);
+    std::vector<rank_t> le(l.size() + e.size());
+    std::merge(l.begin(), l.end(), e.begin(), e.end(), le.begin());
+    helper_b(le, h, k - 1);
+    helper_a(h, k);
+  }
+
+  void helper_b(const std::vector<rank_t>& l_in, const std::vector<rank_t>& h_in, int k) {
+    if (l_in.empty() || h_in.empty()) return;
+    const std::vector<rank_t>* lp = &l_in;
+    const std::vector<rank_t>* hp = &h_in;
+    std::vector<rank_t> l_alive, h_alive;
+    if (FrontOnly) {
+      for (rank_t p : l_in)
+        if (r_[p] == 0) l_alive.push_back(p);
+      for (rank_t p : h_in)
+        if (r_[p] == 0) h_alive.push_back(p);
+      if (l_alive.empty() || h_alive.empty()) return;
+      lp = &l_alive;
+      hp = &h_alive;
+    }
+    const std::vector<rank_t>& l = *lp;
+    const std::vector<rank_t>& h = *hp;
+    if (l.size() * h.size() <= kBruteB) {
+      for (rank_t q : h)
+        for (rank_t p : l) {
+          if (p > q) break;  // l is in position order: no later point dominates q
+          if (dom(p, q, k)) {
+            raise(q, p);
+            if (FrontOnly) break;
+          }
+        }
+      return;
+    }
+    if (k == 2) {
+      sweep_b(l, h);
+      return;
+    }
+    const int j = k - 1;
+    rank_t lmin = c(j, l[0]), lmax = lmin, hmin = c(j, h[0]), hmax = hmin;
+    for (rank_t p : l) {
+      lmin = std::min(lmin, c(j, p));
+      lmax = std::max(lmax, c(j, p));
+    }
+    for (rank_t p : h) {
+      hmin = std::min(hmin, c(j, p));
+      hmax = std::max(hmax, c(j, p));
+    }
+    if (lmax <= hmin) {
+      helper_b(l, h, k - 1);
+      return;
+    }
+    if (lmin > hmax) return;
+    const rank_t med = median(l, h, j);
+    std::vector<rank_t> l1, l2, l3, h1, h2, h3;
+    split(l, j, med, l1, l2, l3);
+    split(h, j, med, h1, h2, h3);
+    helper_b(l1, h1, k);
+    helper_b(l1, h2, k - 1);
+    helper_b(l2, h2, k - 1);
+    std::vector<rank_t> l12(l1.size() + l2.size());
+    std::merge(l1.begin(), l1.end(), l2.begin(), l2.end(), l12.begin());
+    helper_b(l12, h3, k - 1);
+    helper_b(l3, h3, k);
+  }
+
+  // k == 2 inside one set: each point against the earlier points by objective 1.
+  void sweep_a(const std::vector<rank_t>& s) {
+    if (FrontOnly) {
+      rank_t best = std::numeric_limits<rank_t>::max();
+      for (rank_t p : s) {
+        if (best <= c(1, p)) r_[p] = 1;
+        best = std::min(best, c(1, p));
+      }
+      return;
+    }
+    keys_.clear();
+    for (rank_t p : s) keys_.push_back(c(1, p));
+    std::sort(keys_.begin(), keys_.end());
+    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    fenwick_.reset(keys_.size());
+    for (rank_t p : s) {
+      const rank_t v = c(1, p);
+      const size_t slot = size_t(std::lower_bound(keys_.begin(), keys_.end(), v) - keys_.begin()) + 1;
+      const rank_t q = fenwick_.query(slot);
+      if (q >= 0 && r_[p] <= q) r_[p] = q + 1;
+      fenwick_.update(slot, r_[p]);
+    }
+  }
+
+  // k == 2 across two sets: each H point against the earlier L points by objective 1.
+  void sweep_b(const std::vector<rank_t>& l, const std::vector<rank_t>& h) {
+    size_t i = 0;
+    if (FrontOnly) {
+      rank_t best = std::numeric_limits<rank_t>::max();
+      for (rank_t q : h) {
+        while (i < l.size() && l[i] < q) best = std::min(best, c(1, l[i++]));
+        if (best <= c(1, q)) r_[q] = 1;
+      }
+      return;
+    }
+    keys_.clear();
+    for (rank_t p : l) keys_.push_back(c(1, p));
+    std::sort(keys_.begin(), keys_.end());
+    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    fenwick_.reset(keys_.size());
+    for (rank_t q : h) {
+      while (i < l.size() && l[i] < q) {
+        const rank_t p = l[i++];
+        const size_t slot =
+            size_t(std::lower_bound(keys_.begin(), keys_.end(), c(1, p)) - keys_.begin()) + 1;
+        fenwick_.update(slot, r_[p]);
+      }
+      const size_t count =
+          size_t(std::upper_bound(keys_.begin(), keys_.end(), c(1, q)) - keys_.begin());
+      const rank_t best = fenwick_.query(count);
+      if (best >= 0 && r_[q] <= best) r_[q] = best + 1;
+    }
+  }
+};
+
+// Sorts, collapses duplicates, rank-compresses objectives 1..m-1 and runs the
+// divide-and-conquer on the rows listed in `rows` (all rows when empty-handed callers pass
+// 0..n-1). Writes out[row] for every listed row: the rank, or in FrontOnly mode 0/1.
+template <bool FrontOnly, class T>
+void rank_rows_dc(const T* pts, int m, const std::vector<rank_t>& rows, rank_t* out) {
+  const index_t n_rows = index_t(rows.size());
+  if (n_rows == 0) return;
+  // lexicographic order of the listed rows
+  std::vector<rank_t> order(rows);
+  std::sort(order.begin(), order.end(), [pts, m](rank_t a, rank_t b) {
+    int c = lex_compare(pts + index_t(a) * m, pts + index_t(b) * m, m);
+    return c < 0 || (c == 0 && a < b);
+  });
+  // distinct points: rep[u] = a row, group[i] = the distinct position of order[i]
+  std::vector<rank_t> rep;
+  std::vector<rank_t> group(static_cast<size_t>(n_rows));
+  rep.reserve(static_cast<size_t>(n_rows));
+  for (index_t i = 0; i < n_rows; ++i) {
+    if (i == 0 || !rows_equal(pts, m, order[i - 1], order[i])) rep.push_back(order[i]);
+    group[i] = rank_t(rep.size() - 1);
+  }
+  const index_t nu = index_t(rep.size());
+  // dense ranks of objectives 1..m-1 over the distinct points
+  std::vector<rank_t> coord(static_cast<size_t>(nu * m), 0);
+  std::vector<rank_t> idx(static_cast<size_t>(nu));
+  for (int j = 1; j < m; ++j) {
+    std::iota(idx.begin(), idx.end(), rank_t(0));
+    std::sort(idx.begin(), idx.end(), [&](rank_t a, rank_t b) {
+      return pts[index_t(rep[a]) * m + j] < pts[index_t(rep[b]) * m + j];
+    });
+    rank_t dense = 0;
+    for (index_t t = 0; t < nu; ++t) {
+      if (t > 0 && pts[index_t(rep[idx[t - 1]]) * m + j] < pts[index_t(rep[idx[t]]) * m + j]) ++dense;
+      coord[index_t(j) * nu + idx[t]] = dense;
+    }
+  }
+  std::vector<rank_t> r(static_cast<size_t>(nu), 0);
+  DivideAndConquer<FrontOnly>(coord.data(), nu, m, r.data()).run();
+  for (index_t i = 0; i < n_rows; ++i) out[order[i]] = r[group[i]];
+}
+
+}  // namespace detail
+
+// Non-dominated sorting of one problem: ranks[i] = 0 for the first front, 1 for the next...
+template <class T>
+void rank(const T* pts, index_t n, int m, rank_t* ranks) {
+  if (n <= 0) return;
+  if (m == 1) {
+    std::vector<rank_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), rank_t(0));
+    std::sort(order.begin(), order.end(), [pts](rank_t a, rank_t b) { return pts[a] < pts[b]; });
+    rank_t k = 0;
+    for (index_t i = 0; i < n; ++i) {
+      if (i > 0 && pts[order[i - 1]] < pts[order[i]]) ++k;
+      ranks[order[i]] = k;
+    }
+    return;
+  }
+  if (m == 2) {
+    std::vector<rank_t> order;
+    detail::lex_order(pts, n, 2, order);
+    std::vector<T> front_min;  // smallest objective-1 value in each front so far (nondecreasing)
+    for (index_t i = 0; i < n; ++i) {
+      const rank_t p = order[i];
+      if (i > 0 && detail::rows_equal(pts, 2, order[i - 1], p)) {
+        ranks[p] = ranks[order[i - 1]];
+        continue;
+      }
+      const T y = pts[index_t(p) * 2 + 1];
+      const size_t k = size_t(std::upper_bound(front_min.begin(), front_min.end(), y) - front_min.begin());
+      if (k == front_min.size()) {
+        front_min.push_back(y);
+      } else {
+        front_min[k] = y;
+      }
+      ranks[p] = rank_t(k);
+    }
+    return;
+  }
+  std::vector<rank_t> rows(static_cast<size_t>(n));
+  std::iota(rows.begin(), rows.end(), rank_t(0));
+  detail::rank_rows_dc<false>(pts, m, rows, ranks);
+}
+
+// The first front of one problem: mask[i] = 1 when no point dominates point i.
+template <class T>
+void nondominated(const T* pts, index_t n, int m, std::uint8_t* mask) {
+  if (n <= 0) return;
+  if (m == 1) {
+    T best = pts[0];
+    for (index_t i = 1; i < n; ++i) best = std::min(best, pts[i]);
+    for (index_t i = 0; i < n; ++i) mask[i] = pts[i] == best ? 1 : 0;
+    return;
+  }
+  std::fill(mask, mask + n, std::uint8_t(0));
+  std::vector<rank_t> keep;
+  detail::prefilter(pts, n, m, keep);
+  if (m == 2) {
+    std::sort(keep.begin(), keep.end(), [pts](rank_t a, rank_t b) {
+      const T* pa = pts + index_t(a) * 2;
+      const T* pb = pts + index_t(b) * 2;
+      if (pa[0] != pb[0]) return pa[0] < pb[0];
+      return pa[1] < pb[1];
+    });
+    // a point is on the front when no earlier distinct point has a smaller-or-equal objective 1
+    T best = std::numeric_limits<T>::infinity();
+    bool any = false;
+    size_t i = 0;
+    while (i < keep.size()) {
+      size_t e = i + 1;
+      while (e < keep.size() && detail::rows_equal(pts, 2, keep[i], keep[e])) ++e;
+      const T y = pts[index_t(keep[i]) * 2 + 1];
+      const bool on_front = !any || y < best;
+      for (size_t t = i; t < e; ++t) mask[keep[t]] = on_front ? 1 : 0;
+      if (!any || y < best) best = y;
+      any = true;
+      i = e;
+    }
+    return;
+  }
+  std::vector<rank_t> flag(static_cast<size_t>(n), 1);
+  detail::rank_rows_dc<true>(pts, m, keep, flag.data());
+  for (rank_t row : keep) mask[row] = flag[row] == 0 ? 1 : 0;
+}
+
+// NSGA-II crowding distance within each group of equal rank (see crowding_term).
+// Within a group and objective, points are ordered by (value, row index); the first and last
+// get +inf. Terms are added objective by objective, 0 first (the fallback adds in the same
+// order, so both give the same floating result).
+template <class T>
+void crowding(const T* pts, index_t n, int m, const rank_t* ranks, T* out) {
+  if (n <= 0) return;
+  std::vector<rank_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), rank_t(0));
+  std::sort(order.begin(), order.end(), [ranks](rank_t a, rank_t b) {
+    return ranks[a] < ranks[b] || (ranks[a] == ranks[b] && a < b);
+  });
+  const T inf = std::numeric_limits<T>::infinity();
+  std::vector<rank_t> front;
+  for (index_t i = 0; i < n; ++i) out[i] = T(0);
+  index_t start = 0;
+  while (start < n) {
+    index_t stop = start + 1;
+    while (stop < n && ranks[order[stop]] == ranks[order[start]]) ++stop;
+    front.assign(order.begin() + start, order.begin() + stop);
+    const size_t len = front.size();
+    for (int j = 0; j < m; ++j) {
+      std::sort(front.begin(), front.end(), [pts, m, j](rank_t a, rank_t b) {
+        const T va = pts[index_t(a) * m + j], vb = pts[index_t(b) * m + j];
+        return va < vb || (va == vb && a < b);
+      });
+      const T range = pts[index_t(front[len - 1]) * m + j] - pts[index_t(front[0]) * m + j];
+      for (size_t t = 1; t + 1 < len; ++t) {
+        out[front[t]] += crowding_term(pts[index_t(front[t - 1]) * m + j],
+                                       pts[index_t(front[t + 1]) * m + j], range);
+      }
+      out[front[0]] = inf;
+      out[front[len - 1]] = inf;
+    }
+    start = stop;
+  }
+}
+
+}  // namespace pareto
+}  // namespace tradeoff

@@ -1,0 +1,31 @@
+"""tradeoff: fast, exact solvers for the small problems in cost-aware and multi-objective
+inner loops.
+
+Implemented so far (see the README for the roadmap):
+
+* Pareto ranking: :func:`pareto_rank`, :func:`nondominated`, :func:`crowding_distance`.
+
+Every function takes one problem or a batch (leading axis), NumPy arrays (CPU) or CuPy arrays
+(GPU), and returns the same array type. ``tradeoff.show_config()`` says which backends loaded.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from ._backend import set_backend, using_backend
+from ._config import config, set_num_threads, show_config
+from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
+
+__all__ = [
+    "UNRANKED",
+    "__version__",
+    "config",
+    "crowding_distance",
+    "nondominated",
+    "pareto_rank",
+    "set_backend",
+    "set_num_threads",
+    "show_config",
+    "using_backend",
+]

@@ -1,0 +1,114 @@
+"""Backend choice: the native CPU module, the pure-Python fallback, or CUDA.
+
+Order for NumPy input: ``_core`` (C++) when it imported, else ``_fallback``. GPU input runs on
+``_cuda``. ``TRADEOFF_BACKEND=native|fallback|cuda`` in the environment, or
+:func:`set_backend` / :func:`using_backend` in code, force one backend; forcing a CPU backend
+for GPU input (or ``cuda`` for NumPy input) copies the data across and back, which is meant for
+testing and debugging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+BACKENDS = ("native", "fallback", "cuda")
+
+_state = threading.local()
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def _import_core():
+    with _lock:
+        if "core" not in _cache:
+            try:
+                from tradeoff import _core
+            except ImportError as exc:
+                _cache["core"] = exc
+            else:
+                _cache["core"] = _core
+    return _cache["core"]
+
+
+def _import_cuda():
+    with _lock:
+        if "cuda" not in _cache:
+            try:
+                from tradeoff import _cuda
+            except ImportError as exc:
+                _cache["cuda"] = exc
+            else:
+                _cache["cuda"] = _cuda
+    return _cache["cuda"]
+
+
+def core_module():
+    """The ``_core`` extension module, or None when it is not built."""
+    mod = _import_core()
+    return None if isinstance(mod, ImportError) else mod
+
+
+def cuda_module():
+    """The ``_cuda`` extension module, or None when it is not built."""
+    mod = _import_cuda()
+    return None if isinstance(mod, ImportError) else mod
+
+
+def _check_name(name: str, origin: str) -> str:
+    if name not in BACKENDS:
+        raise ValueError(
+            f"{origin} must be one of {', '.join(BACKENDS)} (or unset for automatic choice); "
+            f"got {name!r}"
+        )
+    return name
+
+
+def forced_backend() -> str | None:
+    """The backend forced by :func:`using_backend`, :func:`set_backend` or the environment."""
+    name = getattr(_state, "forced", None)
+    if name is not None:
+        return name
+    env = os.environ.get("TRADEOFF_BACKEND", "").strip().lower()
+    if env in ("", "auto"):
+        return None
+    return _check_name(env, "the environment variable TRADEOFF_BACKEND")
+
+
+def set_backend(name: str | None) -> None:
+    """Force a backend for this thread (``None`` restores the automatic choice)."""
+    _state.forced = None if name is None else _check_name(name, "backend")
+
+
+@contextlib.contextmanager
+def using_backend(name: str | None):
+    """Context manager forcing a backend for the calls inside it (this thread only)."""
+    previous = getattr(_state, "forced", None)
+    set_backend(name)
+    try:
+        yield
+    finally:
+        _state.forced = previous
+
+
+def choose(on_gpu: bool) -> str:
+    """The backend that runs a call on this input: 'native', 'fallback' or 'cuda'."""
+    forced = forced_backend()
+    if forced == "native" and core_module() is None:
+        raise ImportError(
+            "the native backend was requested (TRADEOFF_BACKEND=native or using_backend) but "
+            f"tradeoff._core is not built: {_import_core()}; reinstall with a C++17 compiler "
+            "(`pip install .`) or use the fallback backend"
+        )
+    if forced == "cuda" and cuda_module() is None:
+        raise ImportError(
+            "the cuda backend was requested but tradeoff._cuda is not built (nvcc was not found "
+            "when the package was built); rebuild with `TRADEOFF_CUDA=ON pip install .` and "
+            "install CuPy with `pip install tradeoff[cuda]`"
+        )
+    if forced is not None:
+        return forced
+    if on_gpu:
+        return "cuda"
+    return "native" if core_module() is not None else "fallback"

@@ -1,0 +1,44 @@
+"""Built-in example data for ``tradeoff demo``.
+
+SYNTHETIC: the model names and numbers below are invented for the demo; they describe no
+real product. Each row is a model a router could send a query to: price in dollars per
+million tokens, median latency in milliseconds, and accuracy (%) on an imaginary benchmark.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODELS = [
+    # name,            $/1M tok, latency ms, accuracy %
+    ("atlas-xl",         15.00,  2400,  91.0),
+    ("atlas-l",           6.00,  1300,  88.5),
+    ("atlas-m",           2.50,   800,  84.0),
+    ("atlas-s",           0.60,   350,  76.5),
+    ("breeze-pro",       10.00,  1900,  89.0),
+    ("breeze-fast",       3.00,   420,  82.0),
+    ("breeze-mini",       0.40,   300,  71.0),
+    ("cobalt-70b",        2.80,  1500,  84.0),
+    ("cobalt-8b",         0.20,   380,  66.0),
+    ("delta-reason",     20.00,  6200,  93.5),
+    ("delta-chat",        4.00,  1100,  83.0),
+    ("ember-tiny",        0.10,   150,  58.0),
+    ("ember-small",       0.45,   260,  70.0),
+    ("flux-large",        8.00,  2600,  87.0),
+]
+
+COLUMNS = ("price $/1M", "latency ms", "accuracy %")
+#: price and latency are minimized, accuracy maximized
+MAXIMIZE = (False, False, True)
+
+
+def table() -> tuple[list[str], np.ndarray]:
+    """Names and a (n, 3) float64 array of the synthetic model table."""
+    names = [row[0] for row in MODELS]
+    values = np.array([row[1:] for row in MODELS], dtype=np.float64)
+    return names, values
+
+
+def random_population(n: int, m: int, seed: int = 0) -> np.ndarray:
+    """A synthetic optimizer population: n points with m objectives, uniform in [0, 1)."""
+    return np.random.default_rng(seed).random((n, m))

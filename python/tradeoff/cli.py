@@ -1,0 +1,123 @@
+"""The ``tradeoff`` command.
+
+Subcommands register themselves with :func:`command`; adding one is a function and a
+decorator. ``tradeoff demo`` runs every implemented function on built-in synthetic data;
+``tradeoff info`` prints ``show_config()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+_COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, Callable | None]] = {}
+
+
+def command(name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None] | None = None):
+    """Register ``fn(args) -> exit code`` as subcommand ``name``."""
+
+    def register(fn):
+        _COMMANDS[name] = (fn, help, arguments)
+        return fn
+
+    return register
+
+
+def _backend_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=("native", "fallback", "cuda"),
+        default=None,
+        help="force a backend (default: native when built, else fallback)",
+    )
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    _backend_argument(parser)
+    parser.add_argument(
+        "--n", type=int, default=100_000, help="population size for the timing part (default 1e5)"
+    )
+
+
+@command("info", "print versions, loaded backends, threads and CUDA facts")
+def _info(args: argparse.Namespace) -> int:
+    import tradeoff
+
+    tradeoff.show_config()
+    return 0
+
+
+@command("demo", "run every implemented function on built-in synthetic example data", _demo_arguments)
+def _demo(args: argparse.Namespace) -> int:
+    import tradeoff
+    from tradeoff import _backend, _demo_data
+
+    if args.n < 0:
+        print(f"tradeoff demo: --n must be >= 0; got {args.n}", file=sys.stderr)
+        return 2
+    with _backend.using_backend(args.backend):
+        backend = _backend.choose(on_gpu=False)
+        names, values = _demo_data.table()
+        print("tradeoff demo: Pareto ranking of a SYNTHETIC table of language models")
+        print("(invented names and numbers; minimize price and latency, maximize accuracy)")
+        print(f"backend: {backend}\n")
+        ranks = tradeoff.pareto_rank(values, maximize=_demo_data.MAXIMIZE)
+        front = tradeoff.nondominated(values, maximize=_demo_data.MAXIMIZE)
+        crowd = tradeoff.crowding_distance(values, ranks, maximize=_demo_data.MAXIMIZE)
+        header = f"{'model':<14}{'price $/1M':>11}{'latency ms':>12}{'accuracy %':>12}{'rank':>6}{'front':>7}{'crowding':>10}"
+        print(header)
+        print("-" * len(header))
+        for i in np.lexsort((-crowd, ranks)):
+            price, latency, accuracy = values[i]
+            print(
+                f"{names[i]:<14}{price:>11.2f}{latency:>12.0f}{accuracy:>12.1f}{ranks[i]:>6d}"
+                f"{'yes' if front[i] else '':>7}{crowd[i]:>10.3f}"
+            )
+        best = [names[i] for i in np.flatnonzero(front)]
+        print(f"\nnon-dominated models ({len(best)}): {', '.join(best)}")
+        if args.n:
+            print(f"\ntiming on a synthetic random population ({args.n} points, uniform in [0,1)^m):")
+            for m in (2, 3, 5):
+                pop = _demo_data.random_population(args.n, m, seed=m)
+                t0 = time.perf_counter()
+                r = tradeoff.pareto_rank(pop)
+                t1 = time.perf_counter()
+                f = tradeoff.nondominated(pop)
+                t2 = time.perf_counter()
+                print(
+                    f"  m={m}: pareto_rank {1e3 * (t1 - t0):8.1f} ms ({int(r.max()) + 1} fronts), "
+                    f"nondominated {1e3 * (t2 - t1):7.1f} ms ({int(f.sum())} points on the front)"
+                )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradeoff",
+        description="Fast exact Pareto ranking (and, later, hypervolume, transport, knapsack, "
+        "assignment). Run `tradeoff demo` for an example.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (fn, help_text, arguments) in _COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if arguments is not None:
+            arguments(p)
+        p.set_defaults(_fn=fn)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    return args._fn(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
