@@ -105,7 +105,7 @@ def pareto_rank(points, *, maximize=False, max_rank=None, n_stop=None):
     >>> import tradeoff
     >>> tradeoff.pareto_rank([[1, 4], [2, 2], [3, 3], [4, 1], [1, 4]]).tolist()
     [0, 0, 1, 0, 0]
-    >>> tradeoff.pareto_rank([[1, 4], [2, 2], [3, 3]], maximize=[False, True]).tolist()
+    >>> tradeoff.pareto_rank([[1, 4], [2, 2], [3, 3]], maximize=True).tolist()
     [0, 1, 0]
     """
     pts = _validation.points(points, maximize)
@@ -155,7 +155,8 @@ def crowding_distance(points, ranks=None, *, maximize=False):
         For each objective, a front is sorted by (value, index); its first and last points
         get ``inf``, every other point adds (next - prev) / (max - min) of that objective over
         the front. An objective whose range over the front is zero or not finite adds 0.
-        Fronts of one or two points are all ``inf``. O(m n log n).
+        Fronts of one or two points are all ``inf``. O(m n log n). This is the sum of Deb et
+        al.; pymoo and DEAP divide it by m (the same order, so the same selection).
 
     Examples
     --------

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <vector>
 
@@ -160,8 +161,10 @@ class DivideAndConquer {
   }
 
  private:
-  static constexpr size_t kBruteA = 24;   // |S| at or below: quadratic loop
-  static constexpr size_t kBruteB = 512;  // |L| * |H| at or below: quadratic loop
+  // Below these sizes a quadratic loop beats further splitting (tuned by instruction counts
+  // on uniform and spherical fronts, m = 4..5).
+  static constexpr size_t kBruteA = 24;    // |S|
+  static constexpr size_t kBruteB = 4096;  // |L| * |H|
 
   const rank_t* coord_;
   index_t nu_;
@@ -171,7 +174,7 @@ class DivideAndConquer {
   std::vector<rank_t> keys_;
   std::vector<rank_t> scratch_;
 
-  rank_t c(int j, rank_t p) const { return coord_[index_t(j) * nu_ + p]; }
+  rank_t c(int j, rank_t p) const { return coord_[index_t(p) * m_ + j]; }
 
   // a precedes b in position order; true when a <= b on objectives 1..k-1.
   bool dom(rank_t a, rank_t b, int k) const {
@@ -179,6 +182,9 @@ class DivideAndConquer {
       if (c(j, a) > c(j, b)) return false;
     return true;
   }
+
+  // Only a dominator of rank >= r[h] can raise r[h]: a cheap test before the dominance test.
+  bool can_raise(rank_t h, rank_t l) const { return FrontOnly || r_[l] >= r_[h]; }
 
   void raise(rank_t h, rank_t l) {
     if (FrontOnly) {
@@ -211,7 +217,7 @@ class DivideAndConquer {
     if (n <= kBruteA) {
       for (size_t i = 1; i < n; ++i)
         for (size_t j = 0; j < i; ++j)
-          if (dom(s[j], s[i], k)) {
+          if (can_raise(s[i], s[j]) && dom(s[j], s[i], k)) {
             raise(s[i], s[j]);
             if (FrontOnly) break;
           }
@@ -261,13 +267,21 @@ class DivideAndConquer {
     const std::vector<rank_t>& l = *lp;
     const std::vector<rank_t>& h = *hp;
     if (l.size() * h.size() <= kBruteB) {
+      if (FrontOnly) {
+        for (rank_t q : h)
+          for (rank_t p : l) {
+            if (p > q) break;  // l is in position order: no later point dominates q
+            if (dom(p, q, k)) {
+              r_[q] = 1;
+              break;
+            }
+          }
+        return;
+      }
       for (rank_t q : h)
         for (rank_t p : l) {
           if (p > q) break;  // l is in position order: no later point dominates q
-          if (dom(p, q, k)) {
-            raise(q, p);
-            if (FrontOnly) break;
-          }
+          if (can_raise(q, p) && dom(p, q, k)) raise(q, p);
         }
       return;
     }
@@ -358,6 +372,54 @@ class DivideAndConquer {
   }
 };
 
+// m = 3: the lexicographic sweep with one 2-D staircase per front.
+// Visiting distinct points in lexicographic order, a point's dominators are all visited
+// already, and it is dominated by a member of front k iff front k's staircase (the minimal
+// (y, z) pairs of its members so far: y ascending, z strictly descending) has a pair <= its
+// own. Fronts are nested (a member of front k is dominated by one of front k-1), so the rank
+// is found by binary search over the fronts: O(n log F log n) for F fronts.
+// FrontOnly keeps one staircase and returns 0/1 flags.
+template <bool FrontOnly, class T>
+void rank_rows_staircase(const T* pts, std::vector<rank_t>& rows, rank_t* out) {
+  if (rows.empty()) return;
+  std::sort(rows.begin(), rows.end(), [pts](rank_t a, rank_t b) {
+    int c = lex_compare(pts + index_t(a) * 3, pts + index_t(b) * 3, 3);
+    return c < 0 || (c == 0 && a < b);
+  });
+  std::vector<std::map<T, T>> fronts;
+  auto dominated_by = [&](const std::map<T, T>& stair, T y, T z) {
+    auto it = stair.upper_bound(y);
+    if (it == stair.begin()) return false;
+    --it;
+    return it->second <= z;
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const rank_t p = rows[i];
+    if (i > 0 && rows_equal(pts, 3, rows[i - 1], p)) {
+      out[p] = out[rows[i - 1]];
+      continue;
+    }
+    const T y = pts[index_t(p) * 3 + 1], z = pts[index_t(p) * 3 + 2];
+    size_t lo = 0, hi = fronts.size();
+    if (FrontOnly && hi > 0) hi = 1;
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (dominated_by(fronts[mid], y, z)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    out[p] = rank_t(lo);
+    if (FrontOnly && lo > 0) continue;
+    if (lo == fronts.size()) fronts.emplace_back();
+    std::map<T, T>& stair = fronts[lo];
+    auto it = stair.lower_bound(y);
+    while (it != stair.end() && it->second >= z) it = stair.erase(it);
+    stair.emplace_hint(it, y, z);
+  }
+}
+
 // Sorts, collapses duplicates, rank-compresses objectives 1..m-1 and runs the
 // divide-and-conquer on the rows listed in `rows` (all rows when empty-handed callers pass
 // 0..n-1). Writes out[row] for every listed row: the rank, or in FrontOnly mode 0/1.
@@ -391,7 +453,7 @@ void rank_rows_dc(const T* pts, int m, const std::vector<rank_t>& rows, rank_t* 
     rank_t dense = 0;
     for (index_t t = 0; t < nu; ++t) {
       if (t > 0 && pts[index_t(rep[idx[t - 1]]) * m + j] < pts[index_t(rep[idx[t]]) * m + j]) ++dense;
-      coord[index_t(j) * nu + idx[t]] = dense;
+      coord[index_t(idx[t]) * m + j] = dense;
     }
   }
   std::vector<rank_t> r(static_cast<size_t>(nu), 0);
@@ -439,7 +501,11 @@ void rank(const T* pts, index_t n, int m, rank_t* ranks) {
   }
   std::vector<rank_t> rows(static_cast<size_t>(n));
   std::iota(rows.begin(), rows.end(), rank_t(0));
-  detail::rank_rows_dc<false>(pts, m, rows, ranks);
+  if (m == 3) {
+    detail::rank_rows_staircase<false>(pts, rows, ranks);
+  } else {
+    detail::rank_rows_dc<false>(pts, m, rows, ranks);
+  }
 }
 
 // The first front of one problem: mask[i] = 1 when no point dominates point i.
@@ -479,7 +545,11 @@ void nondominated(const T* pts, index_t n, int m, std::uint8_t* mask) {
     return;
   }
   std::vector<rank_t> flag(static_cast<size_t>(n), 1);
-  detail::rank_rows_dc<true>(pts, m, keep, flag.data());
+  if (m == 3) {
+    detail::rank_rows_staircase<true>(pts, keep, flag.data());
+  } else {
+    detail::rank_rows_dc<true>(pts, m, keep, flag.data());
+  }
   for (rank_t row : keep) mask[row] = flag[row] == 0 ? 1 : 0;
 }
 

@@ -1,0 +1,146 @@
+"""The tradeoff command, show_config, backend forcing, threads, and the docstring examples."""
+
+from __future__ import annotations
+
+import doctest
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tradeoff
+import tradeoff.pareto
+from tradeoff import _backend, cli
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(tradeoff.pareto, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 4
+    assert result.failed == 0
+
+
+def test_demo_prints_the_synthetic_table_and_backend(capsys):
+    assert cli.main(["demo", "--n", "2000"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out
+    assert "backend: " + _backend.choose(on_gpu=False) in out
+    for name in ("atlas-xl", "ember-tiny", "delta-reason"):
+        assert name in out
+    assert "non-dominated models" in out
+    assert "m=5: pareto_rank" in out
+
+
+def test_demo_front_is_what_the_library_says():
+    from tradeoff import _demo_data
+
+    names, values = _demo_data.table()
+    front = tradeoff.nondominated(values, maximize=_demo_data.MAXIMIZE)
+    buf = io.StringIO()
+    from contextlib import redirect_stdout
+
+    with redirect_stdout(buf):
+        cli.main(["demo", "--n", "0"])
+    line = [ln for ln in buf.getvalue().splitlines() if ln.startswith("non-dominated models")][0]
+    listed = line.split(": ", 1)[1].split(", ")
+    assert listed == [names[i] for i in np.flatnonzero(front)]
+    # a hand check on the synthetic table: cobalt-70b (2.80, 1500, 84.0) is dominated by
+    # atlas-m (2.50, 800, 84.0); ember-tiny is the cheapest and fastest, so on the front
+    assert "cobalt-70b" not in listed and "ember-tiny" in listed
+
+
+def test_demo_with_fallback_backend(capsys):
+    assert cli.main(["demo", "--backend", "fallback", "--n", "300"]) == 0
+    assert "backend: fallback" in capsys.readouterr().out
+
+
+def test_demo_rejects_negative_n(capsys):
+    assert cli.main(["demo", "--n", "-1"]) == 2
+    assert "--n must be >= 0; got -1" in capsys.readouterr().err
+
+
+def test_info_prints_config(capsys):
+    assert cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    for key in ("tradeoff", "numpy", "native", "fallback", "cuda"):
+        assert key in out
+
+
+def test_no_subcommand_prints_help(capsys):
+    assert cli.main([]) == 2
+    assert "tradeoff demo" in capsys.readouterr().out
+
+
+def test_console_script_entry_point():
+    out = subprocess.run(
+        [sys.executable, "-m", "tradeoff.cli", "info"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "tradeoff" in out
+
+
+def test_config_reports_backends():
+    info = tradeoff.config()
+    assert info["tradeoff"] == tradeoff.__version__
+    if _backend.core_module() is not None:
+        assert info["native"].startswith("loaded")
+    else:
+        assert info["native"].startswith("not available")
+
+
+def test_using_backend_forces_and_restores():
+    before = _backend.forced_backend()
+    with tradeoff.using_backend("fallback"):
+        assert _backend.choose(on_gpu=False) == "fallback"
+    assert _backend.forced_backend() == before
+
+
+@pytest.mark.skipif(_backend.core_module() is None, reason="tradeoff._core is not built")
+def test_threads_setting_round_trips():
+    core = _backend.core_module()
+    old = core.num_threads()
+    try:
+        tradeoff.set_num_threads(1)
+        assert core.num_threads() == 1
+        pts = np.random.default_rng(0).random((64, 50, 3))
+        one = tradeoff.pareto_rank(pts)
+        tradeoff.set_num_threads(3)
+        assert (tradeoff.pareto_rank(pts) == one).all()
+    finally:
+        tradeoff.set_num_threads(old)
+
+
+def test_forcing_native_without_core_explains(monkeypatch):
+    monkeypatch.setitem(_backend._cache, "core", ImportError("simulated missing module"))
+    with tradeoff.using_backend("native"):
+        with pytest.raises(ImportError, match=r"native backend was requested .*not built: simulated"):
+            tradeoff.pareto_rank(np.zeros((2, 2)))
+    # the automatic choice falls back quietly
+    monkeypatch.delenv("TRADEOFF_BACKEND", raising=False)
+    assert _backend.choose(on_gpu=False) == "fallback"
+    assert tradeoff.pareto_rank([[0, 1], [1, 0], [1, 1]]).tolist() == [0, 0, 1]
+
+
+def test_forcing_cuda_without_cuda_module_explains(monkeypatch):
+    monkeypatch.setitem(_backend._cache, "cuda", ImportError("simulated"))
+    with tradeoff.using_backend("cuda"):
+        with pytest.raises(ImportError, match=r"cuda backend was requested but tradeoff._cuda is not built"):
+            tradeoff.pareto_rank(np.zeros((2, 2)))
+
+
+def test_plain_python_fallback_runs_in_a_subprocess():
+    """TRADEOFF_NUMBA=0 keeps the fallback in plain Python; it must give the same answers."""
+    code = (
+        "import numpy as np, tradeoff\n"
+        "from tradeoff._fallback import _jit\n"
+        "assert _jit.NUMBA_VERSION is None\n"
+        "p = np.random.default_rng(1).integers(0, 4, size=(60, 3)).astype(float)\n"
+        "with tradeoff.using_backend('fallback'):\n"
+        "    print(tradeoff.pareto_rank(p).tolist())\n"
+    )
+    import os
+
+    env = dict(os.environ, TRADEOFF_NUMBA="0")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    p = np.random.default_rng(1).integers(0, 4, size=(60, 3)).astype(float)
+    assert out.stdout.strip() == str(tradeoff.pareto_rank(p).tolist())
