@@ -218,9 +218,12 @@ def test_invariants_on_random_grids(backend, m):
     assert (tradeoff.pareto_rank(pts[perm]) == ranks[perm]).all()
 
 
+@pytest.mark.slow
 def test_large_sphere_and_chain_stay_exact(backend):
-    if backend == "fallback":
-        pytest.importorskip("numba", reason="the plain-Python fallback is too slow for n=3000")
+    from tradeoff._fallback import _jit
+
+    if backend == "fallback" and _jit.NUMBA_VERSION is None:
+        pytest.skip("the plain-Python fallback (TRADEOFF_NUMBA=0) is too slow for n=3000")
     rng = np.random.default_rng(11)
     x = np.abs(rng.normal(size=(3000, 4)))
     sphere = x / np.linalg.norm(x, axis=1, keepdims=True)

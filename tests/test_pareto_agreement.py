@@ -79,6 +79,7 @@ def test_native_equals_fallback(case):
     np.testing.assert_allclose(cn, cf, rtol=rtol, atol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not NATIVE, reason="tradeoff._core is not built (fallback-only run)")
 @settings(max_examples=40, deadline=None)
 @given(
