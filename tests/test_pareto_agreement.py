@@ -84,7 +84,7 @@ def test_native_equals_fallback(case):
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(200, 1500),
-    m=st.integers(3, 6),
+    m=st.integers(3, 8),
     levels=st.sampled_from([2, 3, 5, 50, 0]),
     seed=st.integers(0, 2**32 - 1),
 )

@@ -108,7 +108,7 @@ TEST(crowding_term_edge_cases) {
 TEST(cpu_rank_equals_kahn_layering) {
   std::mt19937_64 gen(12345);
   int cases = 0;
-  for (int m = 1; m <= 6; ++m)
+  for (int m = 1; m <= 8; ++m)
     for (int kind = 0; kind < 4; ++kind)
       for (index_t n : {0, 1, 2, 7, 30, 150, 600}) {
         auto p = random_points<double>(gen, n, m, kind);
@@ -123,7 +123,7 @@ TEST(cpu_rank_equals_kahn_layering) {
         CHECK(same);
         ++cases;
       }
-  CHECK_EQ(cases, 6 * 4 * 7);
+  CHECK_EQ(cases, 8 * 4 * 7);
 }
 
 TEST(cpu_rank_float32) {

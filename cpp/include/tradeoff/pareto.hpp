@@ -164,7 +164,11 @@ class DivideAndConquer {
   // Below these sizes a quadratic loop beats further splitting (tuned by instruction counts
   // on uniform and spherical fronts, m = 4..5).
   static constexpr size_t kBruteA = 24;    // |S|
-  static constexpr size_t kBruteB = 4096;  // |L| * |H|
+  #ifdef TRADEOFF_TUNE_BRUTE_B  // for tuning runs only
+  static constexpr size_t kBruteB = TRADEOFF_TUNE_BRUTE_B;
+#else
+  static constexpr size_t kBruteB = 65536;  // |L| * |H|: the packed leaf vectorizes
+#endif
 
   const rank_t* coord_;
   index_t nu_;
@@ -173,6 +177,7 @@ class DivideAndConquer {
   FenwickMax fenwick_;
   std::vector<rank_t> keys_;
   std::vector<rank_t> scratch_;
+  std::vector<rank_t> pack_;
 
   rank_t c(int j, rank_t p) const { return coord_[index_t(p) * m_ + j]; }
 
@@ -263,26 +268,17 @@ class DivideAndConquer {
       if (l_alive.empty() || h_alive.empty()) return;
       lp = &l_alive;
       hp = &h_alive;
+    } else {
+      // L's ranks are final and an L point can only raise an H point of rank <= its own.
+      rank_t l_top = -1, h_low = std::numeric_limits<rank_t>::max();
+      for (rank_t p : l_in) l_top = std::max(l_top, r_[p]);
+      for (rank_t p : h_in) h_low = std::min(h_low, r_[p]);
+      if (l_top < h_low) return;
     }
     const std::vector<rank_t>& l = *lp;
     const std::vector<rank_t>& h = *hp;
     if (l.size() * h.size() <= kBruteB) {
-      if (FrontOnly) {
-        for (rank_t q : h)
-          for (rank_t p : l) {
-            if (p > q) break;  // l is in position order: no later point dominates q
-            if (dom(p, q, k)) {
-              r_[q] = 1;
-              break;
-            }
-          }
-        return;
-      }
-      for (rank_t q : h)
-        for (rank_t p : l) {
-          if (p > q) break;  // l is in position order: no later point dominates q
-          if (can_raise(q, p) && dom(p, q, k)) raise(q, p);
-        }
+      brute_b(l, h, k);
       return;
     }
     if (k == 2) {
@@ -315,6 +311,64 @@ class DivideAndConquer {
     std::merge(l1.begin(), l1.end(), l2.begin(), l2.end(), l12.begin());
     helper_b(l12, h3, k - 1);
     helper_b(l3, h3, k);
+  }
+
+  // Quadratic leaf of helper_b: L is copied into contiguous columns (objectives 1..k-1 and
+  // ranks) so the inner loop over L is branch-free and vectorizes; each H point takes the
+  // best rank among the L points before it (in position order) that are <= it.
+  void brute_b(const std::vector<rank_t>& l, const std::vector<rank_t>& h, int k) {
+    switch (k - 1) {
+      case 1: return brute_b_dims<1>(l, h, 1);
+      case 2: return brute_b_dims<2>(l, h, 2);
+      case 3: return brute_b_dims<3>(l, h, 3);
+      case 4: return brute_b_dims<4>(l, h, 4);
+      case 5: return brute_b_dims<5>(l, h, 5);
+      default: return brute_b_dims<0>(l, h, k - 1);
+    }
+  }
+
+  template <int D>  // D > 0: dimensions known at compile time; D == 0: runtime `dims`
+  void brute_b_dims(const std::vector<rank_t>& l, const std::vector<rank_t>& h, int dims) {
+    const int nd = D > 0 ? D : dims;
+    const size_t nl = l.size();
+    pack_.resize(nl * size_t(nd + 1));
+    for (size_t i = 0; i < nl; ++i) {
+      for (int j = 0; j < nd; ++j) pack_[size_t(j) * nl + i] = c(j + 1, l[i]);
+      pack_[size_t(nd) * nl + i] = FrontOnly ? 0 : r_[l[i]];
+    }
+    const rank_t* col = pack_.data();
+    const rank_t* rk = pack_.data() + size_t(nd) * nl;
+    rank_t qc[D > 0 ? D : 64];
+    size_t end = 0;
+    for (rank_t q : h) {
+      while (end < nl && l[end] < q) ++end;  // only earlier positions can dominate q
+      if (end == 0) continue;
+      if (D > 0) {
+        for (int j = 0; j < nd; ++j) qc[j] = c(j + 1, q);
+      }
+      rank_t best = -1;
+      if (D > 0) {
+        for (size_t i = 0; i < end; ++i) {
+          bool d = true;
+          for (int j = 0; j < D; ++j) d &= col[size_t(j) * nl + i] <= qc[j];
+          const rank_t cand = d ? rk[i] : rank_t(-1);
+          best = cand > best ? cand : best;
+        }
+      } else {
+        for (size_t i = 0; i < end; ++i) {
+          bool d = true;
+          for (int j = 0; j < nd && d; ++j) d = col[size_t(j) * nl + i] <= c(j + 1, q);
+          if (d && rk[i] > best) best = rk[i];
+        }
+      }
+      if (best >= 0) {
+        if (FrontOnly) {
+          r_[q] = 1;
+        } else if (best >= r_[q]) {
+          r_[q] = best + 1;
+        }
+      }
+    }
   }
 
   // k == 2 inside one set: each point against the earlier points by objective 1.
