@@ -45,11 +45,13 @@ def config() -> dict:
     if cuda is None:
         info["cuda"] = "not built (no nvcc at build time, or TRADEOFF_CUDA=OFF)"
     else:
+        from . import _gpu
+
         count = cuda.device_count()
+        reason = None if count else _gpu.unavailable_reason()
         info["cuda"] = (
             f"built for architectures {cuda.architectures}; CUDA runtime "
-            f"{cuda.runtime_version()}; {count} device(s)"
-            + ("" if count else " (no device or no driver: GPU calls will fail)")
+            f"{cuda.runtime_version()}; {count} device(s)" + (f" ({reason})" if reason else "")
         )
     try:
         import cupy

@@ -32,6 +32,12 @@ inline int& num_threads_setting() {
 inline int num_threads() { return num_threads_setting(); }
 inline void set_num_threads(int n) { num_threads_setting() = n > 0 ? n : 1; }
 
+// True on the threads of a parallel_for with more than one worker: nested work stays serial.
+inline bool& in_parallel_region() {
+  static thread_local bool inside = false;
+  return inside;
+}
+
 template <class Fn>
 void parallel_for(index_t n, Fn&& fn, index_t grain = 1) {
   if (n <= 0) return;
@@ -45,6 +51,8 @@ void parallel_for(index_t n, Fn&& fn, index_t grain = 1) {
   std::mutex error_mutex;
   const index_t chunk = std::max<index_t>(grain, n / (workers * 8));
   auto work = [&] {
+    const bool was_inside = in_parallel_region();
+    in_parallel_region() = true;
     try {
       for (;;) {
         index_t start = next.fetch_add(chunk);
@@ -57,6 +65,7 @@ void parallel_for(index_t n, Fn&& fn, index_t grain = 1) {
       if (!error) error = std::current_exception();
       next.store(n);
     }
+    in_parallel_region() = was_inside;
   };
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(workers - 1));

@@ -19,13 +19,17 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "config.hpp"
+#include "parallel.hpp"
 #include "pareto_hd.hpp"
 
 namespace tradeoff {
@@ -164,7 +168,7 @@ class DivideAndConquer {
   // Below these sizes a quadratic loop beats further splitting (tuned by instruction counts
   // on uniform and spherical fronts, m = 4..5).
   static constexpr size_t kBruteA = 24;    // |S|
-  #ifdef TRADEOFF_TUNE_BRUTE_B  // for tuning runs only
+#ifdef TRADEOFF_TUNE_BRUTE_B  // for tuning runs only
   static constexpr size_t kBruteB = TRADEOFF_TUNE_BRUTE_B;
 #else
   static constexpr size_t kBruteB = 65536;  // |L| * |H|: the packed leaf vectorizes
@@ -304,13 +308,49 @@ class DivideAndConquer {
     std::vector<rank_t> l1, l2, l3, h1, h2, h3;
     split(l, j, med, l1, l2, l3);
     split(h, j, med, h1, h2, h3);
-    helper_b(l1, h1, k);
+    // (l1, h1) writes only h1, the rest only h2 and h3: the first part may run on another
+    // thread while this one does the rest (L is never written inside helper_b).
+    std::thread worker;
+    std::exception_ptr worker_error;
+    if (l1.size() + h1.size() >= kParallelMin && claim_thread()) {
+      worker = std::thread([&] {
+        try {
+          DivideAndConquer child(coord_, nu_, m_, r_);
+          child.helper_b(l1, h1, k);
+        } catch (...) {
+          worker_error = std::current_exception();
+        }
+      });
+    } else {
+      helper_b(l1, h1, k);
+    }
     helper_b(l1, h2, k - 1);
     helper_b(l2, h2, k - 1);
     std::vector<rank_t> l12(l1.size() + l2.size());
     std::merge(l1.begin(), l1.end(), l2.begin(), l2.end(), l12.begin());
     helper_b(l12, h3, k - 1);
     helper_b(l3, h3, k);
+    if (worker.joinable()) {
+      worker.join();
+      busy_threads().fetch_sub(1);
+      if (worker_error) std::rethrow_exception(worker_error);
+    }
+  }
+
+  // Threads for one large problem: at most num_threads() - 1 helpers in the whole process,
+  // and none when the caller already runs problems in parallel (a batch).
+  static constexpr size_t kParallelMin = 20000;  // |L| + |H| worth a thread
+  static std::atomic<int>& busy_threads() {
+    static std::atomic<int> busy{0};
+    return busy;
+  }
+  static bool claim_thread() {
+    if (in_parallel_region()) return false;
+    int busy = busy_threads().load();
+    while (busy < num_threads() - 1) {
+      if (busy_threads().compare_exchange_weak(busy, busy + 1)) return true;
+    }
+    return false;
   }
 
   // Quadratic leaf of helper_b: L is copied into contiguous columns (objectives 1..k-1 and

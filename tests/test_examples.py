@@ -1,0 +1,44 @@
+"""The scripts in examples/ run and do what they say."""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+
+import numpy as np
+
+import tradeoff
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_nsga2_converges_towards_the_zdt1_front():
+    nsga2 = load("nsga2_survival")
+    start = nsga2.run(generations=0, pop_size=60)
+    final = nsga2.run(generations=60, pop_size=60)
+    gap = lambda f: float(np.mean(f[:, 1] - (1 - np.sqrt(f[:, 0]))))  # noqa: E731
+    assert gap(final) < 0.5 * gap(start)
+    assert final.shape == (60, 2)
+
+
+def test_nsga2_survivors_are_whole_fronts_plus_the_least_crowded_cut():
+    nsga2 = load("nsga2_survival")
+    pts = np.random.default_rng(4).random((40, 2))
+    keep = nsga2.survive(pts, 15)
+    ranks = tradeoff.pareto_rank(pts)
+    worst_kept = ranks[keep].max()
+    assert (ranks[np.setdiff1d(np.arange(40), keep)] >= worst_kept).all()
+    assert len(set(keep.tolist())) == 15
+
+
+def test_route_models_front(capsys):
+    keep = load("route_models_front").main()
+    out = capsys.readouterr().out
+    assert "route among:" in out and "ember-tiny" in keep and "cobalt-70b" not in keep
