@@ -144,3 +144,20 @@ def test_plain_python_fallback_runs_in_a_subprocess():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     p = np.random.default_rng(1).integers(0, 4, size=(60, 3)).astype(float)
     assert out.stdout.strip() == str(tradeoff.pareto_rank(p).tolist())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_backend.core_module() is None, reason="tradeoff._core is not built")
+def test_one_large_problem_same_ranks_with_threads():
+    """Large problems split their divide and conquer across threads: same answer."""
+    core = _backend.core_module()
+    old = core.num_threads()
+    rng = np.random.default_rng(2)
+    pts = rng.random((30000, 4))
+    try:
+        tradeoff.set_num_threads(1)
+        serial = tradeoff.pareto_rank(pts)
+        tradeoff.set_num_threads(2)
+        assert (tradeoff.pareto_rank(pts) == serial).all()
+    finally:
+        tradeoff.set_num_threads(old)

@@ -145,3 +145,22 @@ TEST(crowding_by_hand) {
   CHECK(std::isinf(out[0]) && std::isinf(out[3]));
   CHECK(out[1] == 1.25 && out[2] == 1.25);
 }
+
+TEST(threaded_divide_and_conquer_equals_serial) {
+  // large enough for helper_b to hand subproblems to a second thread (kParallelMin)
+  std::mt19937_64 gen(99);
+  const int saved = tradeoff::num_threads();
+  for (int m : {4, 5}) {
+    for (int kind : {1, 2}) {
+      const index_t n = 40000;
+      auto p = random_points<double>(gen, n, m, kind);
+      std::vector<rank_t> serial(n), threaded(n);
+      tradeoff::set_num_threads(1);
+      pareto::rank(p.data(), n, m, serial.data());
+      tradeoff::set_num_threads(4);
+      pareto::rank(p.data(), n, m, threaded.data());
+      CHECK(serial == threaded);
+    }
+  }
+  tradeoff::set_num_threads(saved);
+}
