@@ -5,6 +5,8 @@ batches."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from conftest import brute_ranks
@@ -16,6 +18,21 @@ import tradeoff
 from tradeoff import _backend
 
 NATIVE = _backend.core_module() is not None
+
+
+@contextlib.contextmanager
+def leaves(kind):
+    """'tiny' shrinks the native divide and conquer's quadratic leaves to one point, so that
+    small inputs run every split and sweep; 'default' keeps the tuned sizes."""
+    if kind == "default":
+        yield
+        return
+    core = _backend.core_module()
+    old = core._pareto_leaf_sizes(1, 1)
+    try:
+        yield
+    finally:
+        core._pareto_leaf_sizes(*old)
 
 grid = st.integers(-2, 2).map(float)
 wide = st.floats(-1e6, 1e6, allow_nan=False, width=64)
@@ -59,11 +76,12 @@ def test_ranks_match_brute_force(case):
 
 
 @pytest.mark.skipif(not NATIVE, reason="tradeoff._core is not built (fallback-only run)")
+@pytest.mark.parametrize("leaf", ["default", "tiny"])
 @SETTINGS
-@given(problems(max_n=60, batch=True))
-def test_native_equals_fallback(case):
+@given(case=problems(max_n=60, batch=True))
+def test_native_equals_fallback(leaf, case):
     pts, maximize = case
-    with tradeoff.using_backend("native"):
+    with tradeoff.using_backend("native"), leaves(leaf):
         rn = tradeoff.pareto_rank(pts, maximize=maximize)
         fn = tradeoff.nondominated(pts, maximize=maximize)
         cn = tradeoff.crowding_distance(pts, maximize=maximize)
@@ -88,11 +106,12 @@ def test_native_equals_fallback(case):
     levels=st.sampled_from([2, 3, 5, 50, 0]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_native_equals_fallback_on_larger_sets(n, m, levels, seed):
-    """Sizes where the divide and conquer actually divides (its base cases stop at 24)."""
+@pytest.mark.parametrize("leaf", ["default", "tiny"])
+def test_native_equals_fallback_on_larger_sets(leaf, n, m, levels, seed):
+    """Larger sets, with the default leaves and with leaves of one point."""
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, levels, size=(n, m)).astype(float) if levels else rng.random((n, m))
-    with tradeoff.using_backend("native"):
+    with tradeoff.using_backend("native"), leaves(leaf):
         rn = tradeoff.pareto_rank(pts)
         fn = tradeoff.nondominated(pts)
     with tradeoff.using_backend("fallback"):

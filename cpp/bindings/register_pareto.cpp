@@ -66,6 +66,17 @@ py::array_t<T> crowding_batch(const carray<T>& points, const carray<rank_t>& ran
 }  // namespace
 
 void register_pareto(py::module_& m) {
+  // Tests only: shrink the divide and conquer's leaves so small inputs run every split.
+  m.def(
+      "_pareto_leaf_sizes",
+      [](size_t brute_a, size_t brute_b) {
+        auto& sizes = pareto::detail::leaf_sizes();
+        auto old = py::make_tuple(sizes.brute_a, sizes.brute_b);
+        sizes.brute_a = brute_a;
+        sizes.brute_b = brute_b;
+        return old;
+      },
+      py::arg("brute_a"), py::arg("brute_b"));
   m.def("pareto_rank", &rank_batch<double>, py::arg("points").noconvert());
   m.def("pareto_rank", &rank_batch<float>, py::arg("points").noconvert());
   m.def("nondominated", &nondominated_batch<double>, py::arg("points").noconvert());

@@ -108,6 +108,10 @@ TEST(crowding_term_edge_cases) {
 TEST(cpu_rank_equals_kahn_layering) {
   std::mt19937_64 gen(12345);
   int cases = 0;
+  const auto defaults = pareto::detail::leaf_sizes();
+  // default leaves, then leaves of one point so small inputs run every split and sweep
+  for (size_t leaf : {size_t(0), size_t(1)}) {
+  if (leaf) pareto::detail::leaf_sizes() = {leaf, leaf};
   for (int m = 1; m <= 8; ++m)
     for (int kind = 0; kind < 4; ++kind)
       for (index_t n : {0, 1, 2, 7, 30, 150, 600}) {
@@ -123,7 +127,9 @@ TEST(cpu_rank_equals_kahn_layering) {
         CHECK(same);
         ++cases;
       }
-  CHECK_EQ(cases, 8 * 4 * 7);
+  }
+  pareto::detail::leaf_sizes() = defaults;
+  CHECK_EQ(cases, 2 * 8 * 4 * 7);
 }
 
 TEST(cpu_rank_float32) {

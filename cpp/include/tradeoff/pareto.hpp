@@ -127,6 +127,27 @@ void prefilter(const T* pts, index_t n, int m, std::vector<rank_t>& keep) {
   }
 }
 
+// The inner loop of the divide and conquer's quadratic leaves: the largest rank among the
+// first `end` packed L points that are <= q in all D columns (col[j * nl + i]), or -1.
+// Branch-free so it vectorizes; on x86-64 with GCC an AVX2 clone is picked at load time.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__)
+#define TRADEOFF_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TRADEOFF_VECTOR_CLONES
+#endif
+template <int D>
+TRADEOFF_VECTOR_CLONES rank_t best_dominator_rank(const rank_t* col, size_t nl, const rank_t* rk,
+                                                  size_t end, const rank_t* qc) {
+  rank_t best = -1;
+  for (size_t i = 0; i < end; ++i) {
+    std::int32_t ok = -1;  // all ones while L point i is <= q in every column
+    for (int j = 0; j < D; ++j) ok &= -std::int32_t(col[size_t(j) * nl + i] <= qc[j]);
+    const rank_t cand = rk[i] | ~ok;  // its rank, or -1
+    best = cand > best ? cand : best;
+  }
+  return best;
+}
+
 // Prefix-maximum Fenwick tree over slots 1..size (values start at -1).
 struct FenwickMax {
   std::vector<rank_t> tree;
@@ -140,6 +161,20 @@ struct FenwickMax {
     return best;
   }
 };
+
+// Sizes below which the divide and conquer stops splitting and runs its quadratic leaves.
+// Defaults tuned by wall time (one thread, uniform and spherical sets, m = 4..8, n = 1e4..1e6):
+// the leaf of helper_b is branch-free and vectorized, so it pays to stop splitting early.
+// Tests shrink them (set_leaf_sizes_for_testing) so that small inputs exercise every split
+// and sweep; nothing else should change them.
+struct LeafSizes {
+  size_t brute_a = 24;               // |S| in helper_a
+  size_t brute_b = size_t(1) << 22;  // |L| * |H| in helper_b
+};
+inline LeafSizes& leaf_sizes() {
+  static LeafSizes sizes;
+  return sizes;
+}
 
 // The divide-and-conquer over distinct points in lexicographic order.
 // Positions 0..nu-1 are the distinct points sorted lexicographically; coord[j * nu + p] is the
@@ -165,14 +200,8 @@ class DivideAndConquer {
   }
 
  private:
-  // Below these sizes a quadratic loop beats further splitting (tuned by instruction counts
-  // on uniform and spherical fronts, m = 4..5).
-  static constexpr size_t kBruteA = 24;    // |S|
-#ifdef TRADEOFF_TUNE_BRUTE_B  // for tuning runs only
-  static constexpr size_t kBruteB = TRADEOFF_TUNE_BRUTE_B;
-#else
-  static constexpr size_t kBruteB = 65536;  // |L| * |H|: the packed leaf vectorizes
-#endif
+  const size_t brute_a_ = leaf_sizes().brute_a;  // |S| at or below: quadratic loop
+  const size_t brute_b_ = leaf_sizes().brute_b;  // |L| * |H| at or below: quadratic loop
 
   const rank_t* coord_;
   index_t nu_;
@@ -223,7 +252,7 @@ class DivideAndConquer {
   void helper_a(const std::vector<rank_t>& s, int k) {
     const size_t n = s.size();
     if (n < 2) return;
-    if (n <= kBruteA) {
+    if (n <= brute_a_) {
       for (size_t i = 1; i < n; ++i)
         for (size_t j = 0; j < i; ++j)
           if (can_raise(s[i], s[j]) && dom(s[j], s[i], k)) {
@@ -281,7 +310,7 @@ class DivideAndConquer {
     }
     const std::vector<rank_t>& l = *lp;
     const std::vector<rank_t>& h = *hp;
-    if (l.size() * h.size() <= kBruteB) {
+    if (l.size() * h.size() <= brute_b_) {
       brute_b(l, h, k);
       return;
     }
@@ -363,6 +392,8 @@ class DivideAndConquer {
       case 3: return brute_b_dims<3>(l, h, 3);
       case 4: return brute_b_dims<4>(l, h, 4);
       case 5: return brute_b_dims<5>(l, h, 5);
+      case 6: return brute_b_dims<6>(l, h, 6);
+      case 7: return brute_b_dims<7>(l, h, 7);
       default: return brute_b_dims<0>(l, h, k - 1);
     }
   }
@@ -388,12 +419,7 @@ class DivideAndConquer {
       }
       rank_t best = -1;
       if (D > 0) {
-        for (size_t i = 0; i < end; ++i) {
-          bool d = true;
-          for (int j = 0; j < D; ++j) d &= col[size_t(j) * nl + i] <= qc[j];
-          const rank_t cand = d ? rk[i] : rank_t(-1);
-          best = cand > best ? cand : best;
-        }
+        best = best_dominator_rank<D>(col, nl, rk, end, qc);
       } else {
         for (size_t i = 0; i < end; ++i) {
           bool d = true;
