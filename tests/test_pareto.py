@@ -230,3 +230,26 @@ def test_large_sphere_and_chain_stay_exact(backend):
     assert (tradeoff.pareto_rank(sphere) == 0).all()
     chain = np.arange(3000, dtype=float)[:, None] + rng.random((3000, 4)) * 0.5
     assert (tradeoff.pareto_rank(chain) == np.arange(3000)).all()
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
+def test_signed_zeros_are_equal_on_every_path(backend, m):
+    """-0.0 == 0.0: equal points, same rank; n large enough for the native radix sort."""
+    rng = np.random.default_rng(m)
+    pts = rng.choice(np.array([-0.0, 0.0, 1.0]), size=(1500, m))
+    expected = brute_ranks(np.where(pts == 0, 0.0, pts))
+    assert tradeoff.pareto_rank(pts).tolist() == expected.tolist()
+    assert tradeoff.nondominated(pts).tolist() == (expected == 0).tolist()
+    pts32 = pts.astype(np.float32)
+    assert tradeoff.pareto_rank(pts32).tolist() == expected.tolist()
+
+
+def test_plane_front_with_many_points(backend):
+    """All points on a plane (no dominance): a layout that grows the m = 3 staircase at its
+    front with every point."""
+    t = np.random.default_rng(9).random(5000)
+    pts = np.stack([t, 1 - t, t], axis=1)
+    assert (tradeoff.pareto_rank(pts) == 0).all()
+    shifted = np.concatenate([pts, pts + 0.5])
+    ranks = tradeoff.pareto_rank(shifted)
+    assert (ranks[:5000] == 0).all() and (ranks[5000:] >= 1).all()

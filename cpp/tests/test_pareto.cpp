@@ -1,6 +1,7 @@
 // Host tests of the Pareto code: the TRADEOFF_HD bodies in pareto_hd.hpp (the very functions
 // the CUDA kernels in cuda/pareto.cu call), the GPU algorithm (dominator counts + Kahn
 // layering) driven by a host loop, and the CPU algorithms in pareto.hpp against it.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -169,4 +170,34 @@ TEST(threaded_divide_and_conquer_equals_serial) {
     }
   }
   tradeoff::set_num_threads(saved);
+}
+
+TEST(staircase_beyond_its_flat_size) {
+  // points on a plane, visited with y decreasing: every insertion lands at the staircase's
+  // front and the staircase outgrows its flat arrays; a shifted copy forms front 1
+  const index_t half = 3000;
+  std::vector<double> p;
+  std::mt19937_64 gen(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (index_t i = 0; i < half; ++i) {
+    const double t = unit(gen);
+    for (double shift : {0.0, 0.5}) {
+      p.push_back(t + shift);
+      p.push_back(1 - t + shift);
+      p.push_back(t + shift);
+    }
+  }
+  const index_t n = 2 * half;
+  auto expected = kahn_ranks(p, n, 3);
+  std::vector<rank_t> got(n);
+  pareto::rank(p.data(), n, 3, got.data());
+  CHECK(got == expected);
+  rank_t top = 0;
+  for (rank_t r : got) top = std::max(top, r);
+  CHECK(top >= 1);
+  std::vector<std::uint8_t> mask(n);
+  pareto::nondominated(p.data(), n, 3, mask.data());
+  bool same = true;
+  for (index_t i = 0; i < n; ++i) same = same && (mask[i] == (expected[i] == 0 ? 1 : 0));
+  CHECK(same);
 }

@@ -22,6 +22,9 @@
 #include <atomic>
 #include <exception>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -37,25 +40,68 @@ namespace pareto {
 
 namespace detail {
 
-// Row indices sorted lexicographically by their points; ties (equal points) by index.
+// Unsigned keys whose order is the floating-point order (-0.0 and +0.0 get the same key).
+inline std::uint64_t order_key(double v) {
+  v = v + 0.0;  // -0.0 + 0.0 == +0.0
+  std::uint64_t u;
+  std::memcpy(&u, &v, sizeof u);
+  return (u >> 63) ? ~u : (u | (std::uint64_t(1) << 63));
+}
+inline std::uint32_t order_key(float v) {
+  v = v + 0.0f;
+  std::uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  return (u >> 31) ? ~u : (u | (std::uint32_t(1) << 31));
+}
+
+// Sorts the row indices in `rows` by columns j_begin..j_end-1 of pts (lexicographically,
+// j_begin first), stably: rows that tie keep their order. Large inputs use an LSD radix sort
+// on order-preserving keys (11-bit digits, digits that are equal for all rows skipped), small
+// ones std::stable_sort.
+template <class T>
+void sort_rows_by_columns(const T* pts, int m, std::vector<rank_t>& rows, int j_begin, int j_end) {
+  const size_t n = rows.size();
+  if (n < 1024) {
+    std::stable_sort(rows.begin(), rows.end(), [pts, m, j_begin, j_end](rank_t a, rank_t b) {
+      for (int j = j_begin; j < j_end; ++j) {
+        const T va = pts[index_t(a) * m + j], vb = pts[index_t(b) * m + j];
+        if (va < vb) return true;
+        if (vb < va) return false;
+      }
+      return false;
+    });
+    return;
+  }
+  using Key = decltype(order_key(T()));
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t(1) << kBits;
+  std::vector<std::pair<Key, rank_t>> a(n), b(n);
+  std::vector<size_t> count(kBuckets);
+  for (int j = j_end - 1; j >= j_begin; --j) {
+    for (size_t i = 0; i < n; ++i) a[i] = {order_key(pts[index_t(rows[i]) * m + j]), rows[i]};
+    for (int shift = 0; shift < int(8 * sizeof(Key)); shift += kBits) {
+      std::fill(count.begin(), count.end(), size_t(0));
+      for (size_t i = 0; i < n; ++i) ++count[(a[i].first >> shift) & (kBuckets - 1)];
+      if (count[(a[0].first >> shift) & (kBuckets - 1)] == n) continue;  // one digit: no-op
+      size_t sum = 0;
+      for (size_t d = 0; d < kBuckets; ++d) {
+        const size_t c = count[d];
+        count[d] = sum;
+        sum += c;
+      }
+      for (size_t i = 0; i < n; ++i) b[count[(a[i].first >> shift) & (kBuckets - 1)]++] = a[i];
+      a.swap(b);
+    }
+    for (size_t i = 0; i < n; ++i) rows[i] = a[i].second;
+  }
+}
+
+// Row indices 0..n-1 sorted lexicographically by their points; equal points by index.
 template <class T>
 void lex_order(const T* pts, index_t n, int m, std::vector<rank_t>& order) {
   order.resize(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), rank_t(0));
-  if (m == 2) {
-    std::sort(order.begin(), order.end(), [pts](rank_t a, rank_t b) {
-      const T* pa = pts + index_t(a) * 2;
-      const T* pb = pts + index_t(b) * 2;
-      if (pa[0] != pb[0]) return pa[0] < pb[0];
-      if (pa[1] != pb[1]) return pa[1] < pb[1];
-      return a < b;
-    });
-    return;
-  }
-  std::sort(order.begin(), order.end(), [pts, m](rank_t a, rank_t b) {
-    int c = lex_compare(pts + index_t(a) * m, pts + index_t(b) * m, m);
-    return c < 0 || (c == 0 && a < b);
-  });
+  sort_rows_by_columns(pts, m, order, 0, m);
 }
 
 template <class T>
@@ -497,22 +543,68 @@ class DivideAndConquer {
 // already, and it is dominated by a member of front k iff front k's staircase (the minimal
 // (y, z) pairs of its members so far: y ascending, z strictly descending) has a pair <= its
 // own. Fronts are nested (a member of front k is dominated by one of front k-1), so the rank
-// is found by binary search over the fronts: O(n log F log n) for F fronts.
+// is found by binary search over the fronts: O(n log F log n) for F fronts, plus the
+// staircase updates (see Staircase).
 // FrontOnly keeps one staircase and returns 0/1 flags.
+template <class T>
+class Staircase {
+ public:
+  bool dominates(T py, T pz) const {
+    if (big_) {
+      auto it = tree_.upper_bound(py);
+      if (it == tree_.begin()) return false;
+      return std::prev(it)->second <= pz;
+    }
+    const size_t i = size_t(std::upper_bound(y_.begin(), y_.end(), py) - y_.begin());
+    return i > 0 && z_[i - 1] <= pz;
+  }
+
+  void insert(T py, T pz) {  // (py, pz) is dominated by no pair already here
+    if (big_) {
+      auto it = tree_.lower_bound(py);
+      while (it != tree_.end() && it->second >= pz) it = tree_.erase(it);
+      tree_.emplace_hint(it, py, pz);
+      return;
+    }
+    const size_t lo = size_t(std::lower_bound(y_.begin(), y_.end(), py) - y_.begin());
+    size_t hi = lo;
+    while (hi < y_.size() && z_[hi] >= pz) ++hi;  // pairs that (py, pz) dominates
+    if (hi > lo) {
+      y_[lo] = py;
+      z_[lo] = pz;
+      y_.erase(y_.begin() + lo + 1, y_.begin() + hi);
+      z_.erase(z_.begin() + lo + 1, z_.begin() + hi);
+    } else {
+      y_.insert(y_.begin() + lo, py);
+      z_.insert(z_.begin() + lo, pz);
+      if (y_.size() > kMaxFlat) to_tree();
+    }
+  }
+
+ private:
+  // Contiguous arrays while small (a query is a binary search over cache lines, an insertion
+  // a short memmove); a balanced tree once large, so that a staircase growing at its front
+  // (points on a plane) stays O(log n) per insertion instead of O(n).
+  static constexpr size_t kMaxFlat = 2048;
+  bool big_ = false;
+  std::vector<T> y_, z_;  // y ascending, z strictly descending
+  std::map<T, T> tree_;
+
+  void to_tree() {
+    for (size_t i = 0; i < y_.size(); ++i) tree_.emplace_hint(tree_.end(), y_[i], z_[i]);
+    y_.clear();
+    y_.shrink_to_fit();
+    z_.clear();
+    z_.shrink_to_fit();
+    big_ = true;
+  }
+};
+
 template <bool FrontOnly, class T>
 void rank_rows_staircase(const T* pts, std::vector<rank_t>& rows, rank_t* out) {
   if (rows.empty()) return;
-  std::sort(rows.begin(), rows.end(), [pts](rank_t a, rank_t b) {
-    int c = lex_compare(pts + index_t(a) * 3, pts + index_t(b) * 3, 3);
-    return c < 0 || (c == 0 && a < b);
-  });
-  std::vector<std::map<T, T>> fronts;
-  auto dominated_by = [&](const std::map<T, T>& stair, T y, T z) {
-    auto it = stair.upper_bound(y);
-    if (it == stair.begin()) return false;
-    --it;
-    return it->second <= z;
-  };
+  sort_rows_by_columns(pts, 3, rows, 0, 3);
+  std::vector<Staircase<T>> fronts;
   for (size_t i = 0; i < rows.size(); ++i) {
     const rank_t p = rows[i];
     if (i > 0 && rows_equal(pts, 3, rows[i - 1], p)) {
@@ -524,7 +616,7 @@ void rank_rows_staircase(const T* pts, std::vector<rank_t>& rows, rank_t* out) {
     if (FrontOnly && hi > 0) hi = 1;
     while (lo < hi) {
       const size_t mid = lo + (hi - lo) / 2;
-      if (dominated_by(fronts[mid], y, z)) {
+      if (fronts[mid].dominates(y, z)) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -533,10 +625,7 @@ void rank_rows_staircase(const T* pts, std::vector<rank_t>& rows, rank_t* out) {
     out[p] = rank_t(lo);
     if (FrontOnly && lo > 0) continue;
     if (lo == fronts.size()) fronts.emplace_back();
-    std::map<T, T>& stair = fronts[lo];
-    auto it = stair.lower_bound(y);
-    while (it != stair.end() && it->second >= z) it = stair.erase(it);
-    stair.emplace_hint(it, y, z);
+    fronts[lo].insert(y, z);
   }
 }
 
@@ -549,10 +638,7 @@ void rank_rows_dc(const T* pts, int m, const std::vector<rank_t>& rows, rank_t* 
   if (n_rows == 0) return;
   // lexicographic order of the listed rows
   std::vector<rank_t> order(rows);
-  std::sort(order.begin(), order.end(), [pts, m](rank_t a, rank_t b) {
-    int c = lex_compare(pts + index_t(a) * m, pts + index_t(b) * m, m);
-    return c < 0 || (c == 0 && a < b);
-  });
+  sort_rows_by_columns(pts, m, order, 0, m);
   // distinct points: rep[u] = a row, group[i] = the distinct position of order[i]
   std::vector<rank_t> rep;
   std::vector<rank_t> group(static_cast<size_t>(n_rows));
@@ -564,16 +650,16 @@ void rank_rows_dc(const T* pts, int m, const std::vector<rank_t>& rows, rank_t* 
   const index_t nu = index_t(rep.size());
   // dense ranks of objectives 1..m-1 over the distinct points
   std::vector<rank_t> coord(static_cast<size_t>(nu * m), 0);
-  std::vector<rank_t> idx(static_cast<size_t>(nu));
+  std::vector<rank_t> position(static_cast<size_t>(*std::max_element(rep.begin(), rep.end())) + 1);
+  for (index_t u = 0; u < nu; ++u) position[rep[u]] = rank_t(u);
+  std::vector<rank_t> by_value;
   for (int j = 1; j < m; ++j) {
-    std::iota(idx.begin(), idx.end(), rank_t(0));
-    std::sort(idx.begin(), idx.end(), [&](rank_t a, rank_t b) {
-      return pts[index_t(rep[a]) * m + j] < pts[index_t(rep[b]) * m + j];
-    });
+    by_value = rep;
+    sort_rows_by_columns(pts, m, by_value, j, j + 1);
     rank_t dense = 0;
     for (index_t t = 0; t < nu; ++t) {
-      if (t > 0 && pts[index_t(rep[idx[t - 1]]) * m + j] < pts[index_t(rep[idx[t]]) * m + j]) ++dense;
-      coord[index_t(idx[t]) * m + j] = dense;
+      if (t > 0 && pts[index_t(by_value[t - 1]) * m + j] < pts[index_t(by_value[t]) * m + j]) ++dense;
+      coord[index_t(position[by_value[t]]) * m + j] = dense;
     }
   }
   std::vector<rank_t> r(static_cast<size_t>(nu), 0);
@@ -588,9 +674,8 @@ template <class T>
 void rank(const T* pts, index_t n, int m, rank_t* ranks) {
   if (n <= 0) return;
   if (m == 1) {
-    std::vector<rank_t> order(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), rank_t(0));
-    std::sort(order.begin(), order.end(), [pts](rank_t a, rank_t b) { return pts[a] < pts[b]; });
+    std::vector<rank_t> order;
+    detail::lex_order(pts, n, 1, order);
     rank_t k = 0;
     for (index_t i = 0; i < n; ++i) {
       if (i > 0 && pts[order[i - 1]] < pts[order[i]]) ++k;
@@ -602,14 +687,15 @@ void rank(const T* pts, index_t n, int m, rank_t* ranks) {
     std::vector<rank_t> order;
     detail::lex_order(pts, n, 2, order);
     std::vector<T> front_min;  // smallest objective-1 value in each front so far (nondecreasing)
-    for (index_t i = 0; i < n; ++i) {
-      const rank_t p = order[i];
-      if (i > 0 && detail::rows_equal(pts, 2, order[i - 1], p)) {
-        ranks[p] = ranks[order[i - 1]];
+    for (index_t t = 0; t < n; ++t) {
+      const rank_t p = order[t];
+      const T y = pts[2 * index_t(p) + 1];
+      if (t > 0 && detail::rows_equal(pts, 2, order[t - 1], p)) {
+        ranks[p] = ranks[order[t - 1]];
         continue;
       }
-      const T y = pts[index_t(p) * 2 + 1];
-      const size_t k = size_t(std::upper_bound(front_min.begin(), front_min.end(), y) - front_min.begin());
+      const size_t k =
+          size_t(std::upper_bound(front_min.begin(), front_min.end(), y) - front_min.begin());
       if (k == front_min.size()) {
         front_min.push_back(y);
       } else {
