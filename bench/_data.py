@@ -4,8 +4,8 @@ Every generator takes an explicit seed and uses its own ``numpy.random.Generator
 same (kind, m, n, seed) always yields the same float64 array, in every process. Arrays are
 C-contiguous float64, which is what every peer expects (no hidden conversion in the timings).
 
-* ``uniform``: i.i.d. uniform in [0, 1]^m. Many fronts (about n^(1/m)-ish ... n^(1/2) for
-  m = 2), a first front of O(log^(m-1) n) points: the typical "random population" case.
+* ``uniform``: i.i.d. uniform in [0, 1]^m. Many fronts (on the order of n^(1/m)) and a small
+  first front (about ln(n)^(m-1) / (m-1)! points): the typical "random population" case.
 * ``sphere``: points on the unit sphere in the positive orthant (DTLZ2-like front). All points
   are mutually non-dominated: one front of size n, the worst case for algorithms whose cost
   grows with the front size.

@@ -244,9 +244,14 @@ def test_signed_zeros_are_equal_on_every_path(backend, m):
     assert tradeoff.pareto_rank(pts32).tolist() == expected.tolist()
 
 
+@pytest.mark.slow
 def test_plane_front_with_many_points(backend):
     """All points on a plane (no dominance): a layout that grows the m = 3 staircase at its
     front with every point."""
+    from tradeoff._fallback import _jit
+
+    if backend == "fallback" and _jit.NUMBA_VERSION is None:
+        pytest.skip("the plain-Python fallback (TRADEOFF_NUMBA=0) is too slow for n=10000")
     t = np.random.default_rng(9).random(5000)
     pts = np.stack([t, 1 - t, t], axis=1)
     assert (tradeoff.pareto_rank(pts) == 0).all()
