@@ -110,8 +110,7 @@ bool rows_equal(const T* pts, int m, rank_t a, rank_t b) {
 }
 
 // Linear pre-filter for the first front: drops every point dominated by one of a few
-// candidates (the minimizer of a range-normalized sum, and the lexicographic minimum with
-// each objective taken first). A dropped point is dominated, and every point dominated by a
+// candidates (the minimizer of a range-normalized sum, and a minimizer of each objective). A dropped point is dominated, and every point dominated by a
 // dropped point is dominated by the candidate that dropped it, so the front of the survivors
 // is the front of all points. Returns the survivors' row indices in increasing order.
 template <class T>
@@ -131,32 +130,25 @@ void prefilter(const T* pts, index_t n, int m, std::vector<rank_t>& keep) {
     T range = hi[j] - lo[j];
     if (std::isfinite(range) && range > T(0)) weight[j] = T(1) / range;
   }
-  std::vector<rank_t> cand;
-  // minimizer of the weighted sum (objectives with a non-finite or zero range are skipped)
-  {
-    index_t best = 0;
-    T best_sum = std::numeric_limits<T>::infinity();
-    for (index_t i = 0; i < n; ++i) {
-      T s = T(0);
-      for (int j = 0; j < m; ++j)
-        if (weight[j] > T(0)) s += (pts[i * m + j] - lo[j]) * weight[j];
-      if (s < best_sum) {
-        best_sum = s;
-        best = i;
-      }
+  // one pass: the minimizer of the weighted sum (objectives with a non-finite or zero range
+  // are skipped) and, per objective, a point with the smallest value
+  index_t best_sum_row = 0;
+  T best_sum = std::numeric_limits<T>::infinity();
+  std::vector<index_t> best_row(m, 0);
+  for (index_t i = 0; i < n; ++i) {
+    const T* p = pts + i * m;
+    T sum = T(0);
+    for (int j = 0; j < m; ++j) {
+      if (weight[j] > T(0)) sum += (p[j] - lo[j]) * weight[j];
+      if (p[j] < pts[best_row[j] * m + j]) best_row[j] = i;
     }
-    cand.push_back(rank_t(best));
-  }
-  // for each objective, the point with the smallest value (ties: smallest in the others)
-  for (int j = 0; j < m; ++j) {
-    index_t best = 0;
-    for (index_t i = 1; i < n; ++i) {
-      const T* a = pts + i * m;
-      const T* b = pts + best * m;
-      if (a[j] < b[j] || (a[j] == b[j] && dominates(a, b, m))) best = i;
+    if (sum < best_sum) {
+      best_sum = sum;
+      best_sum_row = i;
     }
-    cand.push_back(rank_t(best));
   }
+  std::vector<rank_t> cand{rank_t(best_sum_row)};
+  for (int j = 0; j < m; ++j) cand.push_back(rank_t(best_row[j]));
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
   keep.reserve(static_cast<size_t>(n));
@@ -728,12 +720,7 @@ void nondominated(const T* pts, index_t n, int m, std::uint8_t* mask) {
   std::vector<rank_t> keep;
   detail::prefilter(pts, n, m, keep);
   if (m == 2) {
-    std::sort(keep.begin(), keep.end(), [pts](rank_t a, rank_t b) {
-      const T* pa = pts + index_t(a) * 2;
-      const T* pb = pts + index_t(b) * 2;
-      if (pa[0] != pb[0]) return pa[0] < pb[0];
-      return pa[1] < pb[1];
-    });
+    detail::sort_rows_by_columns(pts, 2, keep, 0, 2);
     // a point is on the front when no earlier distinct point has a smaller-or-equal objective 1
     T best = std::numeric_limits<T>::infinity();
     bool any = false;
