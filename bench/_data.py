@@ -24,12 +24,12 @@ DEFAULT_SEED = 20261122
 
 __all__ = [
     "DEFAULT_SEED",
-    "uniform",
-    "sphere",
-    "chain",
     "batch",
-    "make",
     "brute_force_ranks",
+    "chain",
+    "make",
+    "sphere",
+    "uniform",
 ]
 
 

@@ -111,7 +111,7 @@ def test_threads_setting_round_trips():
 
 
 def test_forcing_native_without_core_explains(monkeypatch):
-    monkeypatch.setitem(_backend._cache, "core", ImportError("simulated missing module"))
+    monkeypatch.setitem(_backend._cache, "_core", ImportError("simulated missing module"))
     with tradeoff.using_backend("native"):
         with pytest.raises(ImportError, match=r"native backend was requested .*not built: simulated"):
             tradeoff.pareto_rank(np.zeros((2, 2)))
@@ -122,7 +122,7 @@ def test_forcing_native_without_core_explains(monkeypatch):
 
 
 def test_forcing_cuda_without_cuda_module_explains(monkeypatch):
-    monkeypatch.setitem(_backend._cache, "cuda", ImportError("simulated"))
+    monkeypatch.setitem(_backend._cache, "_cuda", ImportError("simulated"))
     with tradeoff.using_backend("cuda"):
         with pytest.raises(ImportError, match=r"cuda backend was requested but tradeoff._cuda is not built"):
             tradeoff.pareto_rank(np.zeros((2, 2)))

@@ -10,6 +10,7 @@ testing and debugging.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import threading
 
@@ -20,28 +21,23 @@ _lock = threading.Lock()
 _cache: dict[str, object] = {}
 
 
-def _import_core():
+def _import(name: str):
+    """Import tradeoff.<name> once; cache the module or the ImportError."""
     with _lock:
-        if "core" not in _cache:
+        if name not in _cache:
             try:
-                from tradeoff import _core
+                _cache[name] = importlib.import_module(f"tradeoff.{name}")
             except ImportError as exc:
-                _cache["core"] = exc
-            else:
-                _cache["core"] = _core
-    return _cache["core"]
+                _cache[name] = exc
+    return _cache[name]
+
+
+def _import_core():
+    return _import("_core")
 
 
 def _import_cuda():
-    with _lock:
-        if "cuda" not in _cache:
-            try:
-                from tradeoff import _cuda
-            except ImportError as exc:
-                _cache["cuda"] = exc
-            else:
-                _cache["cuda"] = _cuda
-    return _cache["cuda"]
+    return _import("_cuda")
 
 
 def core_module():

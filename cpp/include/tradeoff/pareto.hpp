@@ -475,6 +475,16 @@ class DivideAndConquer {
     }
   }
 
+  // The distinct objective-1 values of `s` in keys_ (sorted), and an empty Fenwick tree over
+  // them: slot i + 1 stands for keys_[i].
+  void reset_keys(const std::vector<rank_t>& s) {
+    keys_.clear();
+    for (rank_t p : s) keys_.push_back(c(1, p));
+    std::sort(keys_.begin(), keys_.end());
+    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    fenwick_.reset(keys_.size());
+  }
+
   // k == 2 inside one set: each point against the earlier points by objective 1.
   void sweep_a(const std::vector<rank_t>& s) {
     if (FrontOnly) {
@@ -485,11 +495,7 @@ class DivideAndConquer {
       }
       return;
     }
-    keys_.clear();
-    for (rank_t p : s) keys_.push_back(c(1, p));
-    std::sort(keys_.begin(), keys_.end());
-    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
-    fenwick_.reset(keys_.size());
+    reset_keys(s);
     for (rank_t p : s) {
       const rank_t v = c(1, p);
       const size_t slot = size_t(std::lower_bound(keys_.begin(), keys_.end(), v) - keys_.begin()) + 1;
@@ -510,11 +516,7 @@ class DivideAndConquer {
       }
       return;
     }
-    keys_.clear();
-    for (rank_t p : l) keys_.push_back(c(1, p));
-    std::sort(keys_.begin(), keys_.end());
-    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
-    fenwick_.reset(keys_.size());
+    reset_keys(l);
     for (rank_t q : h) {
       while (i < l.size() && l[i] < q) {
         const rank_t p = l[i++];
