@@ -53,7 +53,7 @@ def _cupy():
     except ImportError as exc:
         raise ImportError(
             "the GPU path needs CuPy, which is not installed; install it with "
-            "`pip install tradeoff[cuda]` (CuPy for CUDA 12)"
+            "`pip install tradeoff[cuda]` (CuPy for CUDA 13)"
         ) from exc
     return cupy
 

@@ -21,7 +21,7 @@ def cupy_module():
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise ImportError(
             "a GPU array was given but CuPy is not installed; "
-            "install it with `pip install tradeoff[cuda]` (CuPy for CUDA 12)"
+            "install it with `pip install tradeoff[cuda]` (CuPy for CUDA 13)"
         ) from exc
     return cupy
 
