@@ -258,3 +258,26 @@ def test_plane_front_with_many_points(backend):
     shifted = np.concatenate([pts, pts + 0.5])
     ranks = tradeoff.pareto_rank(shifted)
     assert (ranks[:5000] == 0).all() and (ranks[5000:] >= 1).all()
+
+
+@pytest.mark.skipif(tradeoff._backend.core_module() is None, reason="tradeoff._core is not built")
+@pytest.mark.parametrize("m", [2, 3, 4, 5])
+@pytest.mark.parametrize("kind", ["uniform", "grid", "sphere"])
+def test_native_front_equals_rank_zero_on_large_sets(m, kind):
+    """Large enough for the sampled pre-filter of nondominated(); pareto_rank reaches the
+    same front through a different path (no pre-filter)."""
+    rng = np.random.default_rng(m)
+    n = 20000
+    if kind == "uniform":
+        pts = rng.random((n, m))
+    elif kind == "grid":
+        pts = rng.integers(0, 6, size=(n, m)).astype(float)
+    else:
+        x = np.abs(rng.normal(size=(n, m)))
+        pts = x / np.linalg.norm(x, axis=1, keepdims=True)
+        pts[::7] += 0.01  # some dominated points too
+    with tradeoff.using_backend("native"):
+        front = tradeoff.nondominated(pts)
+        ranks = tradeoff.pareto_rank(pts)
+    assert (front == (ranks == 0)).all()
+    assert front.any()

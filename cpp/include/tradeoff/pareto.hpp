@@ -110,35 +110,40 @@ bool rows_equal(const T* pts, int m, rank_t a, rank_t b) {
 }
 
 // Linear pre-filter for the first front: drops every point dominated by one of a few
-// candidates (the minimizer of a range-normalized sum, and a minimizer of each objective). A dropped point is dominated, and every point dominated by a
-// dropped point is dominated by the candidate that dropped it, so the front of the survivors
-// is the front of all points. Returns the survivors' row indices in increasing order.
+// candidates, then the exact algorithm runs on the survivors. A dropped point is dominated,
+// and every point dominated by a dropped point is dominated by the candidate that dropped it,
+// so the front of the survivors is the front of all points. Candidates: among all rows (for
+// m <= 3 a strided sample of about 2048 rows), the minimizer of the range-normalized sum of objectives (on typical
+// data it dominates almost every point, so it is tried first) and a minimizer of each
+// objective. One pass over the data; survivors' row indices come back in increasing order.
 template <class T>
 void prefilter(const T* pts, index_t n, int m, std::vector<rank_t>& keep) {
   keep.clear();
+  // m <= 3: sampling is enough (the survivors are few and cheap); for larger m the
+  // candidates' quality decides how much the divide and conquer must do: use every row
+  const index_t step = m <= 3 ? std::max<index_t>(1, n / 2048) : 1;
   std::vector<T> lo(m, std::numeric_limits<T>::infinity());
   std::vector<T> hi(m, -std::numeric_limits<T>::infinity());
-  for (index_t i = 0; i < n; ++i) {
+  for (index_t i = 0; i < n; i += step) {
     for (int j = 0; j < m; ++j) {
-      T v = pts[i * m + j];
+      const T v = pts[i * m + j];
       lo[j] = std::min(lo[j], v);
       hi[j] = std::max(hi[j], v);
     }
   }
   std::vector<T> weight(m, T(0));
   for (int j = 0; j < m; ++j) {
-    T range = hi[j] - lo[j];
+    const T range = hi[j] - lo[j];
     if (std::isfinite(range) && range > T(0)) weight[j] = T(1) / range;
   }
-  // one pass: the minimizer of the weighted sum (objectives with a non-finite or zero range
-  // are skipped) and, per objective, a point with the smallest value
   index_t best_sum_row = 0;
   T best_sum = std::numeric_limits<T>::infinity();
   std::vector<index_t> best_row(m, 0);
-  for (index_t i = 0; i < n; ++i) {
+  for (index_t i = 0; i < n; i += step) {
     const T* p = pts + i * m;
     T sum = T(0);
     for (int j = 0; j < m; ++j) {
+      // objectives with a zero or non-finite range in the sample are left out of the sum
       if (weight[j] > T(0)) sum += (p[j] - lo[j]) * weight[j];
       if (p[j] < pts[best_row[j] * m + j]) best_row[j] = i;
     }
@@ -147,16 +152,15 @@ void prefilter(const T* pts, index_t n, int m, std::vector<rank_t>& keep) {
       best_sum_row = i;
     }
   }
-  std::vector<rank_t> cand{rank_t(best_sum_row)};
-  for (int j = 0; j < m; ++j) cand.push_back(rank_t(best_row[j]));
-  std::sort(cand.begin(), cand.end());
-  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  std::vector<index_t> cand{best_sum_row};
+  for (int j = 0; j < m; ++j)
+    if (std::find(cand.begin(), cand.end(), best_row[j]) == cand.end()) cand.push_back(best_row[j]);
   keep.reserve(static_cast<size_t>(n));
   for (index_t i = 0; i < n; ++i) {
     const T* p = pts + i * m;
     bool dominated = false;
-    for (rank_t c : cand) {
-      if (dominates(pts + index_t(c) * m, p, m)) {
+    for (index_t c : cand) {
+      if (dominates(pts + c * m, p, m)) {
         dominated = true;
         break;
       }
