@@ -75,7 +75,15 @@ void sort_rows_by_columns(const T* pts, int m, std::vector<rank_t>& rows, int j_
   using Key = decltype(order_key(T()));
   constexpr int kBits = 11;
   constexpr size_t kBuckets = size_t(1) << kBits;
-  std::vector<std::pair<Key, rank_t>> a(n), b(n);
+  // Buffers kept per thread between calls (up to 2^22 rows): fresh pages from the kernel
+  // cost more than the sort itself in repeated calls.
+  thread_local std::vector<std::pair<Key, rank_t>> keep_a, keep_b;
+  std::vector<std::pair<Key, rank_t>> own_a, own_b;
+  const bool reuse = n <= (size_t(1) << 22);
+  std::vector<std::pair<Key, rank_t>>& a = reuse ? keep_a : own_a;
+  std::vector<std::pair<Key, rank_t>>& b = reuse ? keep_b : own_b;
+  a.resize(n);
+  b.resize(n);
   std::vector<size_t> count(kBuckets);
   for (int j = j_end - 1; j >= j_begin; --j) {
     for (size_t i = 0; i < n; ++i) a[i] = {order_key(pts[index_t(rows[i]) * m + j]), rows[i]};
@@ -580,8 +588,17 @@ class Staircase {
       if (it == tree_.begin()) return false;
       return std::prev(it)->second <= pz;
     }
-    const size_t i = size_t(std::upper_bound(y_.begin(), y_.end(), py) - y_.begin());
-    return i > 0 && z_[i - 1] <= pz;
+    // outside the staircase's y or z extent: nothing here is <= (py, pz)
+    if (y_.empty() || py < y_.front() || pz < z_.back()) return false;
+    // branch-free upper bound: the last y <= py (y_.front() <= py, so it exists)
+    const T* base = y_.data();
+    size_t len = y_.size();
+    while (len > 1) {
+      const size_t half = len / 2;
+      base = (base[half] <= py) ? base + half : base;
+      len -= half;
+    }
+    return z_[size_t(base - y_.data())] <= pz;
   }
 
   void insert(T py, T pz) {  // (py, pz) is dominated by no pair already here
