@@ -161,3 +161,9 @@ def test_one_large_problem_same_ranks_with_threads():
         assert (tradeoff.pareto_rank(pts) == serial).all()
     finally:
         tradeoff.set_num_threads(old)
+
+
+@pytest.mark.slow
+def test_demo_default_size_depends_on_the_backend(capsys):
+    assert cli.main(["demo", "--backend", "fallback"]) == 0
+    assert "(2000 points" in capsys.readouterr().out

@@ -25,6 +25,9 @@ MODELS = [
     ("ember-tiny",        0.10,   150,  58.0),
     ("ember-small",       0.45,   260,  70.0),
     ("flux-large",        8.00,  2600,  87.0),
+    ("gamma-legacy",     12.00,  3100,  80.0),
+    ("helix-13b",         1.50,   900,  72.0),
+    ("iris-base",         0.90,   700,  68.0),
 ]
 
 COLUMNS = ("price $/1M", "latency ms", "accuracy %")

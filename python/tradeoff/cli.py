@@ -39,7 +39,11 @@ def _backend_argument(parser: argparse.ArgumentParser) -> None:
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
     _backend_argument(parser)
     parser.add_argument(
-        "--n", type=int, default=100_000, help="population size for the timing part (default 1e5)"
+        "--n",
+        type=int,
+        default=None,
+        help="population size for the timing part (default 1e5 on the native backend, 2000 on "
+        "the fallback, 0 skips it)",
     )
 
 
@@ -56,11 +60,12 @@ def _demo(args: argparse.Namespace) -> int:
     import tradeoff
     from tradeoff import _backend, _demo_data
 
-    if args.n < 0:
+    if args.n is not None and args.n < 0:
         print(f"tradeoff demo: --n must be >= 0; got {args.n}", file=sys.stderr)
         return 2
     with _backend.using_backend(args.backend):
         backend = _backend.choose(on_gpu=False)
+        n = args.n if args.n is not None else (2000 if backend == "fallback" else 100_000)
         names, values = _demo_data.table()
         print("tradeoff demo: Pareto ranking of a SYNTHETIC table of language models")
         print("(invented names and numbers; minimize price and latency, maximize accuracy)")
@@ -79,10 +84,10 @@ def _demo(args: argparse.Namespace) -> int:
             )
         best = [names[i] for i in np.flatnonzero(front)]
         print(f"\nnon-dominated models ({len(best)}): {', '.join(best)}")
-        if args.n:
-            print(f"\ntiming on a synthetic random population ({args.n} points, uniform in [0,1)^m):")
+        if n:
+            print(f"\ntiming on a synthetic random population ({n} points, uniform in [0,1)^m):")
             for m in (2, 3, 5):
-                pop = _demo_data.random_population(args.n, m, seed=m)
+                pop = _demo_data.random_population(n, m, seed=m)
                 t0 = time.perf_counter()
                 r = tradeoff.pareto_rank(pop)
                 t1 = time.perf_counter()
