@@ -135,3 +135,11 @@ def test_set_num_threads_rejects_bad_values():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match=r"set_num_threads expects an integer >= 1; got"):
             tradeoff.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("fn", FUNCS)
+def test_too_many_points_is_refused_before_any_copy(fn):
+    # a broadcast view: 2**31 rows that take no memory; validation must refuse it up front
+    huge = np.broadcast_to(np.zeros((1, 2)), (2**31, 2))
+    with pytest.raises(ValueError, match=r"has 2147483648 points per problem; at most 2147483646"):
+        fn(huge)
