@@ -281,3 +281,19 @@ def test_native_front_equals_rank_zero_on_large_sets(m, kind):
         ranks = tradeoff.pareto_rank(pts)
     assert (front == (ranks == 0)).all()
     assert front.any()
+
+
+@pytest.mark.parametrize("kind", ["sphere", "grid"])
+def test_crowding_large_front_matches_brute_force(backend, kind):
+    """Fronts large enough for the native radix sort; grids put ties on the boundaries."""
+    rng = np.random.default_rng(21)
+    if kind == "sphere":
+        x = np.abs(rng.normal(size=(3000, 3)))
+        pts = x / np.linalg.norm(x, axis=1, keepdims=True)
+    else:
+        pts = rng.integers(-3, 4, size=(3000, 3)).astype(float)
+        pts[rng.random(pts.shape) < 0.1] = -0.0  # signed zeros tie with 0.0
+    ranks = np.zeros(len(pts), dtype=np.int32)
+    ranks[::5] = 1  # two groups, interleaved rows
+    expected = brute_crowding(pts, ranks)
+    np.testing.assert_allclose(tradeoff.crowding_distance(pts, ranks), expected, rtol=1e-12, atol=0)

@@ -805,9 +805,8 @@ void crowding(const T* pts, index_t n, int m, const rank_t* ranks, T* out) {
   if (n <= 0) return;
   std::vector<rank_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), rank_t(0));
-  std::sort(order.begin(), order.end(), [ranks](rank_t a, rank_t b) {
-    return ranks[a] < ranks[b] || (ranks[a] == ranks[b] && a < b);
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [ranks](rank_t a, rank_t b) { return ranks[a] < ranks[b]; });
   const T inf = std::numeric_limits<T>::infinity();
   std::vector<rank_t> front;
   for (index_t i = 0; i < n; ++i) out[i] = T(0);
@@ -815,13 +814,11 @@ void crowding(const T* pts, index_t n, int m, const rank_t* ranks, T* out) {
   while (start < n) {
     index_t stop = start + 1;
     while (stop < n && ranks[order[stop]] == ranks[order[start]]) ++stop;
-    front.assign(order.begin() + start, order.begin() + stop);
-    const size_t len = front.size();
+    const size_t len = size_t(stop - start);
     for (int j = 0; j < m; ++j) {
-      std::sort(front.begin(), front.end(), [pts, m, j](rank_t a, rank_t b) {
-        const T va = pts[index_t(a) * m + j], vb = pts[index_t(b) * m + j];
-        return va < vb || (va == vb && a < b);
-      });
+      // the front by (value, row index): a stable sort of the rows in increasing order
+      front.assign(order.begin() + start, order.begin() + stop);
+      detail::sort_rows_by_columns(pts, m, front, j, j + 1);
       const T range = pts[index_t(front[len - 1]) * m + j] - pts[index_t(front[0]) * m + j];
       for (size_t t = 1; t + 1 < len; ++t) {
         out[front[t]] += crowding_term(pts[index_t(front[t - 1]) * m + j],
