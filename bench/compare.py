@@ -5,7 +5,7 @@ Usage::
 
     python bench/compare.py [--json FILE] [--save FILE] [--output FILE] [pytest args...]
 
-Without ``--json`` it runs ``python -m pytest bench/bench_pareto.py`` (extra arguments go to
+Without ``--json`` it runs ``python -m pytest bench/`` (Pareto ranking and crowding distance) (extra arguments go to
 pytest, e.g. ``-k m2`` or ``--benchmark-min-rounds=3``) with ``--benchmark-json`` and reads the
 result; with ``--json FILE`` it reads an existing pytest-benchmark JSON file instead and runs
 nothing. Medians are in milliseconds with 3 significant digits; each ratio is
@@ -41,7 +41,7 @@ KNOWN_ORDER = [
     "paretoset",
     "pygmo",
 ]
-_TASK_ORDER = {"rank": 0, "front": 1}
+_TASK_ORDER = {"rank": 0, "front": 1, "crowd": 2}
 _DIST_ORDER = {"uniform": 0, "sphere": 1, "chain": 2, "batch": 3}
 
 
@@ -66,7 +66,7 @@ def run_suite(pytest_args: list[str], json_path: Path) -> int:
         sys.executable,
         "-m",
         "pytest",
-        str(BENCH_DIR / "bench_pareto.py"),
+        str(BENCH_DIR),
         f"--benchmark-json={json_path}",
         "-q",
         *pytest_args,

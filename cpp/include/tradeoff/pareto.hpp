@@ -803,12 +803,23 @@ void nondominated(const T* pts, index_t n, int m, std::uint8_t* mask) {
 template <class T>
 void crowding(const T* pts, index_t n, int m, const rank_t* ranks, T* out) {
   if (n <= 0) return;
+  // rows grouped by rank, increasing row index inside a group: a counting sort when the
+  // ranks are small (the usual case), a stable sort otherwise (e.g. UNRANKED present)
   std::vector<rank_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), rank_t(0));
-  std::stable_sort(order.begin(), order.end(),
-                   [ranks](rank_t a, rank_t b) { return ranks[a] < ranks[b]; });
+  const rank_t top = *std::max_element(ranks, ranks + n);
+  if (index_t(top) < n) {
+    std::vector<index_t> start_of(size_t(top) + 2, 0);
+    for (index_t i = 0; i < n; ++i) ++start_of[size_t(ranks[i]) + 1];
+    for (size_t r = 1; r < start_of.size(); ++r) start_of[r] += start_of[r - 1];
+    for (index_t i = 0; i < n; ++i) order[start_of[size_t(ranks[i])]++] = rank_t(i);
+  } else {
+    std::iota(order.begin(), order.end(), rank_t(0));
+    std::stable_sort(order.begin(), order.end(),
+                     [ranks](rank_t a, rank_t b) { return ranks[a] < ranks[b]; });
+  }
   const T inf = std::numeric_limits<T>::infinity();
   std::vector<rank_t> front;
+  std::vector<std::pair<T, rank_t>> vals;
   for (index_t i = 0; i < n; ++i) out[i] = T(0);
   index_t start = 0;
   while (start < n) {
@@ -816,16 +827,26 @@ void crowding(const T* pts, index_t n, int m, const rank_t* ranks, T* out) {
     while (stop < n && ranks[order[stop]] == ranks[order[start]]) ++stop;
     const size_t len = size_t(stop - start);
     for (int j = 0; j < m; ++j) {
-      // the front by (value, row index): a stable sort of the rows in increasing order
-      front.assign(order.begin() + start, order.begin() + stop);
-      detail::sort_rows_by_columns(pts, m, front, j, j + 1);
-      const T range = pts[index_t(front[len - 1]) * m + j] - pts[index_t(front[0]) * m + j];
-      for (size_t t = 1; t + 1 < len; ++t) {
-        out[front[t]] += crowding_term(pts[index_t(front[t - 1]) * m + j],
-                                       pts[index_t(front[t + 1]) * m + j], range);
+      // the front's (value, row) pairs sorted by value, then row (-0.0 and 0.0 tie)
+      if (len < 1024) {
+        vals.resize(len);
+        for (size_t t = 0; t < len; ++t) {
+          const rank_t row = order[size_t(start) + t];
+          vals[t] = {pts[index_t(row) * m + j], row};
+        }
+        std::sort(vals.begin(), vals.end());
+      } else {
+        front.assign(order.begin() + start, order.begin() + stop);
+        detail::sort_rows_by_columns(pts, m, front, j, j + 1);
+        vals.resize(len);
+        for (size_t t = 0; t < len; ++t) vals[t] = {pts[index_t(front[t]) * m + j], front[t]};
       }
-      out[front[0]] = inf;
-      out[front[len - 1]] = inf;
+      const T range = vals[len - 1].first - vals[0].first;
+      for (size_t t = 1; t + 1 < len; ++t) {
+        out[vals[t].second] += crowding_term(vals[t - 1].first, vals[t + 1].first, range);
+      }
+      out[vals[0].second] = inf;
+      out[vals[len - 1].second] = inf;
     }
     start = stop;
   }
