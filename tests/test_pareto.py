@@ -297,3 +297,12 @@ def test_crowding_large_front_matches_brute_force(backend, kind):
     ranks[::5] = 1  # two groups, interleaved rows
     expected = brute_crowding(pts, ranks)
     np.testing.assert_allclose(tradeoff.crowding_distance(pts, ranks), expected, rtol=1e-12, atol=0)
+
+
+def test_crowding_with_unranked_points_treats_them_as_one_group(backend):
+    rng = np.random.default_rng(33)
+    pts = rng.random((200, 3))
+    ranks = tradeoff.pareto_rank(pts, n_stop=60)
+    assert (ranks == tradeoff.UNRANKED).any()
+    expected = brute_crowding(pts, ranks)
+    np.testing.assert_allclose(tradeoff.crowding_distance(pts, ranks), expected, rtol=1e-12, atol=0)
