@@ -372,13 +372,20 @@ class DivideAndConquer {
     const std::vector<rank_t>* hp = &h_in;
     std::vector<rank_t> l_alive, h_alive;
     if (FrontOnly) {
-      for (rank_t p : l_in)
-        if (r_[p] == 0) l_alive.push_back(p);
-      for (rank_t p : h_in)
-        if (r_[p] == 0) h_alive.push_back(p);
-      if (l_alive.empty() || h_alive.empty()) return;
-      lp = &l_alive;
-      hp = &h_alive;
+      // dominated points leave (copies only when some are dominated)
+      auto alive = [this](const std::vector<rank_t>& in, std::vector<rank_t>& out)
+          -> const std::vector<rank_t>* {
+        size_t dead = 0;
+        for (rank_t p : in) dead += size_t(r_[p] != 0);
+        if (dead == 0) return &in;
+        out.reserve(in.size() - dead);
+        for (rank_t p : in)
+          if (r_[p] == 0) out.push_back(p);
+        return &out;
+      };
+      lp = alive(l_in, l_alive);
+      hp = alive(h_in, h_alive);
+      if (lp->empty() || hp->empty()) return;
     } else {
       // L's ranks are final and an L point can only raise an H point of rank <= its own.
       rank_t l_top = -1, h_low = std::numeric_limits<rank_t>::max();
