@@ -201,3 +201,13 @@ TEST(staircase_beyond_its_flat_size) {
   for (index_t i = 0; i < n; ++i) same = same && (mask[i] == (expected[i] == 0 ? 1 : 0));
   CHECK(same);
 }
+
+TEST(crowding_groups_any_rank_values) {
+  // ranks outside [0, n) (negative, or the UNRANKED sentinel) only name groups
+  const std::vector<double> p = {0, 4, 1, 2, 2, 1, 4, 0, 9, 9};
+  const rank_t ranks[] = {-3, -3, -3, -3, tradeoff::kUnranked};
+  double out[5];
+  pareto::crowding(p.data(), 5, 2, ranks, out);
+  CHECK(std::isinf(out[0]) && std::isinf(out[3]) && std::isinf(out[4]));
+  CHECK(out[1] == 1.25 && out[2] == 1.25);
+}

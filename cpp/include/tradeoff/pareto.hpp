@@ -812,11 +812,12 @@ template <class T>
 void crowding(const T* pts, index_t n, int m, const rank_t* ranks, T* out) {
   if (n <= 0) return;
   // rows grouped by rank, increasing row index inside a group: a counting sort when the
-  // ranks are small (the usual case), a stable sort otherwise (e.g. UNRANKED present)
+  // ranks lie in [0, n) (the usual case), a stable sort otherwise (UNRANKED present, or any
+  // other integers: the groups are what matters, so no rank value can index out of bounds)
   std::vector<rank_t> order(static_cast<size_t>(n));
-  const rank_t top = *std::max_element(ranks, ranks + n);
-  if (index_t(top) < n) {
-    std::vector<index_t> start_of(size_t(top) + 2, 0);
+  const auto [low, top] = std::minmax_element(ranks, ranks + n);
+  if (*low >= 0 && index_t(*top) < n) {
+    std::vector<index_t> start_of(size_t(*top) + 2, 0);
     for (index_t i = 0; i < n; ++i) ++start_of[size_t(ranks[i]) + 1];
     for (size_t r = 1; r < start_of.size(); ++r) start_of[r] += start_of[r - 1];
     for (index_t i = 0; i < n; ++i) order[start_of[size_t(ranks[i])]++] = rank_t(i);
