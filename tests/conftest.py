@@ -65,3 +65,35 @@ def brute_crowding(points: np.ndarray, ranks: np.ndarray) -> np.ndarray:
             out[srt[0]] = np.inf
             out[srt[-1]] = np.inf
     return out
+
+
+def brute_hypervolume(points, ref) -> float:
+    """Independent oracle for small sets: inclusion-exclusion over every non-empty subset of
+    the points strictly inside the box (the volume of a union of boxes anchored at ref)."""
+    import itertools
+    import math
+
+    p = np.asarray(points, dtype=np.float64)
+    r = np.asarray(ref, dtype=np.float64)
+    p = p[np.all(p < r, axis=1)]
+    assert len(p) <= 14, "brute_hypervolume is exponential in n"
+    terms = []
+    for k in range(1, len(p) + 1):
+        for subset in itertools.combinations(range(len(p)), k):
+            corner = p[list(subset)].max(axis=0)
+            terms.append((-1) ** (k + 1) * float(np.prod(r - corner)))
+    return math.fsum(terms)
+
+
+def grid_hypervolume(points, ref) -> int:
+    """Independent oracle for integer points: the number of unit cells [c, c+1) below ref
+    that some point dominates (a cell is covered when its lower corner is)."""
+    p = np.asarray(points, dtype=np.int64)
+    r = np.asarray(ref, dtype=np.int64)
+    lo = p.min(axis=0) if len(p) else r
+    axes = [np.arange(lo[j], r[j]) for j in range(len(r))]
+    cells = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(r))
+    covered = np.zeros(len(cells), dtype=bool)
+    for q in p:
+        covered |= np.all(cells >= q, axis=1)
+    return int(covered.sum())

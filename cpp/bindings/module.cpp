@@ -9,6 +9,7 @@ namespace py = pybind11;
 namespace tradeoff {
 namespace bindings {
 void register_pareto(py::module_& m);
+void register_hypervolume(py::module_& m);
 }  // namespace bindings
 }  // namespace tradeoff
 
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
 #endif
   m.attr("unranked") = tradeoff::kUnranked;
   tradeoff::bindings::register_pareto(m);
+  tradeoff::bindings::register_hypervolume(m);
 }

@@ -4,6 +4,7 @@ inner loops.
 Implemented so far (see the README for the roadmap):
 
 * Pareto ranking: :func:`pareto_rank`, :func:`nondominated`, :func:`crowding_distance`.
+* Hypervolume: :func:`hypervolume`, :func:`hv_contributions`, :func:`hv_improvement`.
 
 Every function takes one problem or a batch (leading axis), NumPy arrays (CPU) or CuPy arrays
 (GPU), and returns the same array type. ``tradeoff.show_config()`` says which backends loaded.
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 from ._backend import set_backend, using_backend
 from ._config import config, set_num_threads, show_config
+from .hypervolume import hv_contributions, hv_improvement, hypervolume
 from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
 
 __all__ = [
@@ -22,6 +24,9 @@ __all__ = [
     "__version__",
     "config",
     "crowding_distance",
+    "hv_contributions",
+    "hv_improvement",
+    "hypervolume",
     "nondominated",
     "pareto_rank",
     "set_backend",

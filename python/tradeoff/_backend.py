@@ -108,3 +108,30 @@ def choose(on_gpu: bool) -> str:
     if on_gpu:
         return "cuda"
     return "native" if core_module() is not None else "fallback"
+
+
+def run(name: str, arrays, *, on_gpu: bool, fallback, gpu_supported: bool = True):
+    """Run kernel ``name`` on already validated arrays with the chosen backend.
+
+    ``fallback`` is the family's module in ``tradeoff._fallback``; the native and CUDA modules
+    expose the same name with the same signature. The result comes back on the device the
+    input came from. ``gpu_supported=False`` (a size the GPU kernels do not cover) runs GPU
+    input on the CPU backend, copying across and back.
+    """
+    from ._xp import cupy_module, to_numpy
+
+    backend = choose(on_gpu)
+    if backend == "cuda" and not gpu_supported:
+        backend = "native" if core_module() is not None else "fallback"
+    if backend == "cuda":
+        from . import _gpu
+
+        if on_gpu:
+            return getattr(_gpu, name)(*arrays)
+        cp = cupy_module()
+        return cp.asnumpy(getattr(_gpu, name)(*(cp.asarray(a) for a in arrays)))
+    module = core_module() if backend == "native" else fallback
+    if on_gpu:  # a CPU backend for GPU data: copy over and back
+        result = getattr(module, name)(*(to_numpy(a) for a in arrays))
+        return cupy_module().asarray(result)
+    return getattr(module, name)(*arrays)

@@ -79,8 +79,11 @@ class Points:
         return self.data.shape
 
 
-def points(x, maximize=False, name: str = "points") -> Points:
-    """Validate an (n, m) problem or a (B, n, m) batch and flip maximized objectives."""
+def points(x, maximize=False, name: str = "points", dtype=None) -> Points:
+    """Validate an (n, m) problem or a (B, n, m) batch and flip maximized objectives.
+
+    ``dtype`` forces the working dtype (e.g. float64 for hypervolumes); by default float32
+    stays float32 and the rest follows :func:`real_dtype`."""
     arr = as_array(x, name)
     if arr.ndim not in (2, 3):
         raise ValueError(
@@ -102,7 +105,7 @@ def points(x, maximize=False, name: str = "points") -> Points:
         raise ValueError(
             f"{name} has {arr.shape[-2]} points per problem; at most {MAX_POINTS} are supported"
         )
-    dtype = real_dtype(arr, name)
+    dtype = real_dtype(arr, name) if dtype is None else np.dtype(dtype)
     bad = first_nan_index(arr)
     if bad is not None:
         raise ValueError(
@@ -192,3 +195,58 @@ def ranks_for(ranks, pts: Points, unranked: int, name: str = "ranks"):
     if not pts.batched:
         out = out[None, :]
     return out
+
+
+def reference(ref, pts: Points, maximize=False, name: str = "ref"):
+    """Validate a reference point for validated points: shape (m,) or, for a batch, (B, m);
+    finite. Returns a C-contiguous float64 (B, m) array in minimization form, on the points'
+    device (a small host array is moved to the GPU and back as needed)."""
+    arr = as_array(ref, name)
+    n_batch, _, m = pts.shape
+    if arr.dtype.kind not in "fiub":
+        real_dtype(arr, name)  # raises the dtype message
+    allowed = [(m,)] + ([(n_batch, m)] if pts.batched else [])
+    if tuple(arr.shape) not in allowed:
+        expected = " or ".join(_shape_text(s) for s in allowed)
+        raise ValueError(
+            f"{name} must have shape {expected} (one value per objective"
+            f"{', or one row per problem' if pts.batched else ''}); got shape "
+            f"{_shape_text(arr.shape)}"
+        )
+    host = np.asarray(arr.get() if is_gpu_array(arr) else arr, dtype=np.float64)
+    if not np.isfinite(host).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
+        raise ValueError(
+            f"{name} must be finite; got {host[bad]} at index {bad}. The reference point bounds "
+            "the volume: use a point slightly worse than the worst value of each objective"
+        )
+    flips = maximize_mask(maximize, m)
+    if flips is not None:
+        host = np.where(flips, -host, host)
+    host = np.ascontiguousarray(np.broadcast_to(host, (n_batch, m)), dtype=np.float64)
+    return cupy_module().asarray(host) if pts.on_gpu else host
+
+
+def candidates_for(x, pts: Points, maximize=False, name: str = "candidates"):
+    """Validate candidate points for validated points: (m,) or (k, m) for one problem,
+    (B, k, m) for a batch. Returns (float64 (B, k, m) array in minimization form, single)
+    where ``single`` says a lone (m,) candidate was given."""
+    arr = as_array(x, name)
+    n_batch, _, m = pts.shape
+    single = arr.ndim == 1 and not pts.batched
+    if single:
+        arr = arr[None, :]
+    expected_ndim = 3 if pts.batched else 2
+    if arr.ndim != expected_ndim or arr.shape[-1] != m or (
+        pts.batched and arr.shape[0] != n_batch
+    ):
+        expected = f"({n_batch}, k, {m})" if pts.batched else f"(k, {m}) or ({m},)"
+        raise ValueError(
+            f"{name} must have shape {expected} to match points of shape "
+            f"{_shape_text(pts.shape if pts.batched else pts.shape[1:])}; got shape "
+            f"{_shape_text(arr.shape)}"
+        )
+    if is_gpu_array(arr) != pts.on_gpu:
+        arr = cupy_module().asarray(arr) if pts.on_gpu else np.asarray(arr.get())
+    cands = points(arr, maximize, name=name, dtype=np.float64)
+    return cands.data, single

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _backend, _validation
 from ._fallback import pareto as _ref
-from ._xp import array_module, cupy_module, to_numpy
+from ._xp import array_module
 
 #: Rank given to the points a truncated ranking (``max_rank`` / ``n_stop``) left unranked.
 #: It is the largest int32, so sorting by rank puts unranked points last.
@@ -21,25 +21,7 @@ UNRANKED = 2**31 - 1
 def _run(name: str, pts: _validation.Points, *extra):
     """Run kernel ``name`` on validated (B, n, m) points with the chosen backend; the result
     comes back on the device the points came from."""
-    backend = _backend.choose(pts.on_gpu)
-    arrays = (pts.data, *extra)
-    if backend == "cuda":
-        from . import _gpu
-
-        if pts.on_gpu:
-            return getattr(_gpu, name)(*arrays)
-        cp = cupy_module()
-        return cp.asnumpy(getattr(_gpu, name)(*(cp.asarray(a) for a in arrays)))
-    if pts.on_gpu:  # a CPU backend forced for GPU data: copy over and back
-        host = [to_numpy(a) for a in arrays]
-        return cupy_module().asarray(_run_cpu(backend, name, host))
-    return _run_cpu(backend, name, arrays)
-
-
-def _run_cpu(backend: str, name: str, arrays):
-    if backend == "native":
-        return getattr(_backend.core_module(), name)(*arrays)
-    return getattr(_ref, name)(*arrays)
+    return _backend.run(name, (pts.data, *extra), on_gpu=pts.on_gpu, fallback=_ref)
 
 
 def _truncate(ranks, max_rank, n_stop):

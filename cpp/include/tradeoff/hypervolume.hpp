@@ -1,0 +1,204 @@
+// tradeoff/hypervolume.hpp: exact hypervolume on the CPU (host only; the GPU path for batches
+// of small sets is cuda/hypervolume.cu over hypervolume_hd.hpp).
+//
+// Public entry points (one problem; the batch drivers in cpp/bindings loop over these):
+//   volume(pts, n, m, ref)                       the volume dominated by pts and bounded by ref
+//   contributions(pts, n, m, ref, out)           each point's exclusive contribution
+//   Improvement(pts, n, m, ref).of(c)            the volume candidate c would add to pts
+//
+// All objectives are minimized. Points that do not strictly dominate ref (p_j < ref_j for every
+// j) are removed first and contribute nothing; the kernels below then see only points strictly
+// inside the box. A point with a -inf coordinate inside the box makes the volume +inf.
+//
+// Kernels, by number of objectives m (each file states its algorithm and paper):
+//   m = 1, 2, 3   hv/low.hpp        O(n), O(n log n), O(n log n)
+//   m = 3         hv/contrib3d.hpp  all contributions, O(n log n)
+//   m = 4         hv/hv4d.hpp       volume O(n^2), all contributions
+//   m >= 5        hv/wfg.hpp        recursive exclusive-volume algorithm, exponential in m
+// The improvement of a candidate c is vol([c, ref]) minus the volume of the "limit set"
+// {max(p, c) : p in P}, computed by the same kernels on the nondominated points of P.
+// The readable specification of every result is python/tradeoff/_fallback/hypervolume.py.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "config.hpp"
+#include "hv/low.hpp"
+#include "numeric_hd.hpp"
+#include "pareto.hpp"
+
+namespace tradeoff {
+namespace hv {
+
+namespace detail {
+
+// Copies the points strictly below ref into `kept` (row-major) and their indices into `rows`
+// (when given). Returns true when one of them has a -inf coordinate (infinite volume).
+inline bool gather_inside(const double* p, index_t n, int m, const double* ref,
+                          std::vector<double>& kept, std::vector<index_t>* rows) {
+  kept.clear();
+  if (rows) rows->clear();
+  bool infinite = false;
+  for (index_t i = 0; i < n; ++i) {
+    const double* q = p + i * m;
+    bool inside = true;
+    for (int j = 0; j < m; ++j) inside = inside && q[j] < ref[j];
+    if (!inside) continue;
+    for (int j = 0; j < m; ++j) infinite = infinite || std::isinf(q[j]);
+    kept.insert(kept.end(), q, q + m);
+    if (rows) rows->push_back(i);
+  }
+  return infinite;
+}
+
+// Volume of points already strictly inside the box, all finite.
+inline double volume_inside(const double* p, index_t n, int m, const double* ref);
+
+// Slicing along the last objective down to the 3-D sweep (Hypervolume by Slicing Objectives,
+// While et al. 2006): O(n^(m-2) log n). Stands in for m >= 4 until the specialised kernels
+// replace it.
+inline double volume_slicing(const double* p, index_t n, int m, const double* ref) {
+  if (m <= 3) return volume_inside(p, n, m, ref);
+  std::vector<rank_t> rows(static_cast<size_t>(n));
+  for (index_t i = 0; i < n; ++i) rows[size_t(i)] = rank_t(i);
+  pareto::detail::sort_rows_by_columns(p, m, rows, m - 1, m);
+  std::vector<double> slice;
+  slice.reserve(static_cast<size_t>(n) * size_t(m - 1));
+  CompensatedSum total;
+  for (size_t t = 0; t < rows.size(); ++t) {
+    const double* q = p + index_t(rows[t]) * m;
+    slice.insert(slice.end(), q, q + m - 1);
+    const double next = t + 1 < rows.size() ? p[index_t(rows[t + 1]) * m + m - 1] : ref[m - 1];
+    const double height = next - q[m - 1];
+    if (height > 0) total.add(height * volume_inside(slice.data(), index_t(t + 1), m - 1, ref));
+  }
+  return total.value();
+}
+
+inline double volume_inside(const double* p, index_t n, int m, const double* ref) {
+  switch (m) {
+    case 1: return volume1d(p, n, ref);
+    case 2: return volume2d(p, n, ref);
+    case 3: return volume3d(p, n, ref);
+    default: return volume_slicing(p, n, m, ref);
+  }
+}
+
+inline double box_volume(const double* c, int m, const double* ref) {
+  double v = 1.0;
+  for (int j = 0; j < m; ++j) v *= ref[j] - c[j];
+  return v;
+}
+
+}  // namespace detail
+
+inline double volume(const double* p, index_t n, int m, const double* ref) {
+  std::vector<double> kept;
+  if (detail::gather_inside(p, n, m, ref, kept, nullptr)) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return detail::volume_inside(kept.data(), index_t(kept.size() / size_t(m)), m, ref);
+}
+
+// The volume a candidate point would add to a fixed set: built once per set (its points inside
+// the box, reduced to the nondominated ones), then asked for any number of candidates, from
+// any number of threads (of() is const).
+class Improvement {
+ public:
+  Improvement(const double* p, index_t n, int m, const double* ref) : m_(m), ref_(ref, ref + m) {
+    std::vector<double> kept;
+    infinite_ = detail::gather_inside(p, n, m, ref, kept, nullptr);
+    const index_t k = index_t(kept.size() / size_t(m));
+    std::vector<std::uint8_t> mask(static_cast<size_t>(k));
+    pareto::nondominated(kept.data(), k, m, mask.data());
+    for (index_t i = 0; i < k; ++i) {
+      if (!mask[size_t(i)]) continue;
+      // one copy of each point: duplicates change nothing in a union of boxes
+      front_.insert(front_.end(), kept.begin() + i * m, kept.begin() + (i + 1) * m);
+    }
+  }
+
+  // vol([c, ref]) - vol(limit set of the front by c); 0 when c is not strictly inside the box
+  // or some point weakly dominates it. NaN when the set's volume is infinite.
+  double of(const double* c) const {
+    const int m = m_;
+    for (int j = 0; j < m; ++j) {
+      if (!(c[j] < ref_[size_t(j)])) return 0.0;
+    }
+    if (infinite_) return std::numeric_limits<double>::quiet_NaN();
+    const index_t n = index_t(front_.size() / size_t(m));
+    std::vector<double> limited(front_.size());
+    for (index_t i = 0; i < n; ++i) {
+      const double* q = front_.data() + i * m;
+      bool covers = true;
+      for (int j = 0; j < m; ++j) {
+        const double v = q[j] > c[j] ? q[j] : c[j];
+        limited[size_t(i * m + j)] = v;
+        covers = covers && q[j] <= c[j];
+      }
+      if (covers) return 0.0;
+    }
+    const double box = detail::box_volume(c, m, ref_.data());
+    const double covered = detail::volume_inside(limited.data(), n, m, ref_.data());
+    const double gain = box - covered;
+    return gain > 0 ? gain : 0.0;
+  }
+
+ private:
+  int m_;
+  std::vector<double> ref_;
+  std::vector<double> front_;
+  bool infinite_ = false;
+};
+
+// out[i] = the volume lost when point i alone is removed (0 for points outside the box,
+// dominated points and every copy of a duplicated point). NaN everywhere when the volume is
+// infinite (the Python layer refuses -inf before calling).
+inline void contributions(const double* p, index_t n, int m, const double* ref, double* out) {
+  for (index_t i = 0; i < n; ++i) out[i] = 0.0;
+  std::vector<double> kept;
+  std::vector<index_t> rows;
+  if (detail::gather_inside(p, n, m, ref, kept, &rows)) {
+    for (index_t i = 0; i < n; ++i) out[i] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  const index_t k = index_t(rows.size());
+  std::vector<double> local(static_cast<size_t>(k));
+  if (m == 1) {
+    contributions1d(kept.data(), k, ref, local.data());
+  } else if (m == 2) {
+    contributions2d(kept.data(), k, ref, local.data());
+  } else {
+    // exclusive volume of each point: box minus the volume of the others limited by it
+    std::vector<double> others(static_cast<size_t>(k > 0 ? k - 1 : 0) * size_t(m));
+    for (index_t i = 0; i < k; ++i) {
+      const double* c = kept.data() + i * m;
+      index_t t = 0;
+      bool covered = false;
+      for (index_t r = 0; r < k && !covered; ++r) {
+        if (r == i) continue;
+        const double* q = kept.data() + r * m;
+        bool weakly = true;
+        for (int j = 0; j < m; ++j) {
+          others[size_t(t * m + j)] = q[j] > c[j] ? q[j] : c[j];
+          weakly = weakly && q[j] <= c[j];
+        }
+        covered = weakly;
+        ++t;
+      }
+      if (covered) {
+        local[size_t(i)] = 0.0;
+        continue;
+      }
+      const double gain = detail::box_volume(c, m, ref) - detail::volume_inside(others.data(), t, m, ref);
+      local[size_t(i)] = gain > 0 ? gain : 0.0;
+    }
+  }
+  for (index_t t = 0; t < k; ++t) out[rows[size_t(t)]] = local[size_t(t)];
+}
+
+}  // namespace hv
+}  // namespace tradeoff
