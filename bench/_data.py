@@ -12,6 +12,10 @@ C-contiguous float64, which is what every peer expects (no hidden conversion in 
 * ``chain``: point i is i + jitter in every objective (jitter < 0.5 keeps the order), rows
   shuffled: n fronts of one point each, the worst case for front-peeling algorithms.
 * ``batch``: B independent uniform problems of n points, shape (B, n, m).
+* ``nondom``: a random mutually non-dominated set: points drawn uniformly on the simplex
+  (sum = 1), pushed outwards by a random factor in [1, 1 + delta] with delta about the point
+  spacing, then the first n non-dominated ones kept. Irregular, unlike ``sphere``.
+* ``sphere-batch``: B independent ``sphere`` problems of n points, shape (B, n, m).
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ __all__ = [
     "brute_force_ranks",
     "chain",
     "make",
+    "nondom",
     "sphere",
+    "sphere_batch",
     "uniform",
 ]
 
@@ -70,13 +76,38 @@ def batch(b: int, n: int, m: int, seed: int = DEFAULT_SEED) -> np.ndarray:
     return _rng(seed, 4, m, n, b).random((b, n, m))
 
 
-_GENERATORS = {"uniform": uniform, "sphere": sphere, "chain": chain}
+def nondom(n: int, m: int, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """n mutually non-dominated points near the simplex, in an irregular pattern."""
+    import tradeoff
+
+    rng = _rng(seed, 5, m, n)
+    delta = min(0.05, 1.0 / max(n, 1) ** (1.0 / max(m - 1, 1)))
+    k = 2 * n + 16
+    while True:
+        x = rng.dirichlet(np.ones(m), size=k) + 1e-3
+        x *= 1.0 + delta * rng.random((k, 1))
+        front = x[tradeoff.nondominated(x)]
+        if len(front) >= n:
+            return np.ascontiguousarray(front[:n])
+        k *= 2
+
+
+def sphere_batch(b: int, n: int, m: int, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """b independent sphere problems, shape (b, n, m)."""
+    x = np.abs(_rng(seed, 6, m, n, b).standard_normal((b, n, m))) + 1e-3
+    x /= np.linalg.norm(x, axis=2, keepdims=True)
+    return np.ascontiguousarray(x)
+
+
+_GENERATORS = {"uniform": uniform, "sphere": sphere, "chain": chain, "nondom": nondom}
 
 
 @lru_cache(maxsize=8)
 def _make_cached(dist: str, n: int, m: int, b: int, seed: int) -> np.ndarray:
     if dist == "batch":
         x = batch(b, n, m, seed)
+    elif dist == "sphere-batch":
+        x = sphere_batch(b, n, m, seed)
     else:
         x = _GENERATORS[dist](n, m, seed)
     x.setflags(write=False)  # shared between benchmarks: nobody may modify it in place

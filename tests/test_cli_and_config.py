@@ -30,6 +30,27 @@ def test_demo_prints_the_synthetic_table_and_backend(capsys):
         assert name in out
     assert "non-dominated models" in out
     assert "m=5: pareto_rank" in out
+    assert "m=5: hypervolume of 1000 points" in out
+
+
+def test_demo_hypervolume_shares_are_the_library_contributions():
+    from tradeoff import _demo_data
+
+    names, values = _demo_data.table()
+    volume = tradeoff.hypervolume(values, _demo_data.REF, maximize=_demo_data.MAXIMIZE)
+    share = tradeoff.hv_contributions(values, _demo_data.REF, maximize=_demo_data.MAXIMIZE)
+    buf = io.StringIO()
+    from contextlib import redirect_stdout
+
+    with redirect_stdout(buf):
+        cli.main(["demo", "--n", "0"])
+    out = buf.getvalue()
+    assert f"hypervolume of the table (reference point {_demo_data.REF}): {volume:.6g}" in out
+    rows = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln.split() and ln.split()[0] in names}
+    for i, name in enumerate(names):
+        assert float(rows[name][-1]) == round(100 * share[i] / volume, 2)
+    # dominated models cover nothing alone
+    assert float(rows["cobalt-70b"][-1]) == 0.0
 
 
 def test_demo_front_is_what_the_library_says():

@@ -33,6 +33,8 @@ MODELS = [
 COLUMNS = ("price $/1M", "latency ms", "accuracy %")
 #: price and latency are minimized, accuracy maximized
 MAXIMIZE = (False, False, True)
+#: The reference point of the hypervolume: slightly worse than the worst model in every column.
+REF = (25.0, 7000.0, 50.0)
 
 
 def table() -> tuple[list[str], np.ndarray]:
@@ -45,3 +47,9 @@ def table() -> tuple[list[str], np.ndarray]:
 def random_population(n: int, m: int, seed: int = 0) -> np.ndarray:
     """A synthetic optimizer population: n points with m objectives, uniform in [0, 1)."""
     return np.random.default_rng(seed).random((n, m))
+
+
+def front_population(n: int, m: int, seed: int = 0) -> np.ndarray:
+    """A synthetic converged front: n points on the unit sphere in the positive orthant."""
+    x = np.abs(np.random.default_rng(seed).standard_normal((n, m))) + 1e-3
+    return x / np.linalg.norm(x, axis=1, keepdims=True)

@@ -73,17 +73,27 @@ def _demo(args: argparse.Namespace) -> int:
         ranks = tradeoff.pareto_rank(values, maximize=_demo_data.MAXIMIZE)
         front = tradeoff.nondominated(values, maximize=_demo_data.MAXIMIZE)
         crowd = tradeoff.crowding_distance(values, ranks, maximize=_demo_data.MAXIMIZE)
-        header = f"{'model':<14}{'price $/1M':>11}{'latency ms':>12}{'accuracy %':>12}{'rank':>6}{'front':>7}{'crowding':>10}"
+        ref = _demo_data.REF
+        volume = tradeoff.hypervolume(values, ref, maximize=_demo_data.MAXIMIZE)
+        share = 100 * tradeoff.hv_contributions(values, ref, maximize=_demo_data.MAXIMIZE) / volume
+        header = (
+            f"{'model':<14}{'price $/1M':>11}{'latency ms':>12}{'accuracy %':>12}{'rank':>6}"
+            f"{'front':>7}{'crowding':>10}{'hv share %':>12}"
+        )
         print(header)
         print("-" * len(header))
         for i in np.lexsort((-crowd, ranks)):
             price, latency, accuracy = values[i]
             print(
                 f"{names[i]:<14}{price:>11.2f}{latency:>12.0f}{accuracy:>12.1f}{ranks[i]:>6d}"
-                f"{'yes' if front[i] else '':>7}{crowd[i]:>10.3f}"
+                f"{'yes' if front[i] else '':>7}{crowd[i]:>10.3f}{share[i]:>12.2f}"
             )
         best = [names[i] for i in np.flatnonzero(front)]
         print(f"\nnon-dominated models ({len(best)}): {', '.join(best)}")
+        print(
+            f"hypervolume of the table (reference point {ref}): {volume:.6g}; 'hv share' is the "
+            "part only that model covers"
+        )
         if n:
             print(f"\ntiming on a synthetic random population ({n} points, uniform in [0,1)^m):")
             for m in (2, 3, 5):
@@ -97,6 +107,16 @@ def _demo(args: argparse.Namespace) -> int:
                     f"  m={m}: pareto_rank {1e3 * (t1 - t0):8.1f} ms ({int(r.max()) + 1} fronts), "
                     f"nondominated {1e3 * (t2 - t1):7.1f} ms ({int(f.sum())} points on the front)"
                 )
+            print("timing on a synthetic converged front (points on the unit sphere, ref 1.1):")
+            # the fallback's slicing is O(n^(m-1)): smaller fronts there
+            sizes = (1000, 100, 30) if backend == "fallback" else (10**9, 10_000, 1000)
+            for m, cap in zip((3, 4, 5), sizes):
+                size = min(n, cap)
+                pop = _demo_data.front_population(size, m, seed=m)
+                t0 = time.perf_counter()
+                hv = tradeoff.hypervolume(pop, [1.1] * m)
+                t1 = time.perf_counter()
+                print(f"  m={m}: hypervolume of {size} points {1e3 * (t1 - t0):8.1f} ms (= {hv:.6f})")
     return 0
 
 
