@@ -67,6 +67,84 @@ void def_pareto(py::module_& mod, const std::string& suffix) {
           py::arg("device"), py::call_guard<py::gil_scoped_release>(), kNondominatedDoc);
 }
 
+// --- hypervolume (cuda/hypervolume.cu): float64 only, small sets --------------------------------
+
+void hypervolume(addr_t points, addr_t ref, std::int64_t batch, std::int64_t n, std::int64_t m,
+                 addr_t volumes, addr_t sorted, addr_t counts, addr_t scratch,
+                 std::int64_t scratch_size, addr_t stream, int device) {
+  tradeoff::cuda::hypervolume(
+      reinterpret_cast<const double*>(points), reinterpret_cast<const double*>(ref), batch, n, m,
+      reinterpret_cast<double*>(volumes), reinterpret_cast<double*>(sorted),
+      reinterpret_cast<std::int64_t*>(counts), reinterpret_cast<double*>(scratch), scratch_size,
+      stream, device);
+}
+
+void hv_contributions(addr_t points, addr_t ref, std::int64_t batch, std::int64_t n,
+                      std::int64_t m, addr_t contributions, addr_t sorted, addr_t counts,
+                      addr_t scratch, std::int64_t scratch_size, addr_t stream, int device) {
+  tradeoff::cuda::hv_contributions(
+      reinterpret_cast<const double*>(points), reinterpret_cast<const double*>(ref), batch, n, m,
+      reinterpret_cast<double*>(contributions), reinterpret_cast<double*>(sorted),
+      reinterpret_cast<std::int64_t*>(counts), reinterpret_cast<double*>(scratch), scratch_size,
+      stream, device);
+}
+
+void hv_improvement(addr_t points, addr_t candidates, addr_t ref, std::int64_t batch,
+                    std::int64_t n, std::int64_t k, std::int64_t m, addr_t improvement,
+                    addr_t sorted, addr_t counts, addr_t scratch, std::int64_t scratch_size,
+                    addr_t stream, int device) {
+  tradeoff::cuda::hv_improvement(
+      reinterpret_cast<const double*>(points), reinterpret_cast<const double*>(candidates),
+      reinterpret_cast<const double*>(ref), batch, n, k, m,
+      reinterpret_cast<double*>(improvement), reinterpret_cast<double*>(sorted),
+      reinterpret_cast<std::int64_t*>(counts), reinterpret_cast<double*>(scratch), scratch_size,
+      stream, device);
+}
+
+constexpr const char* kHvWorkspaceDoc =
+    "Workspaces of every hypervolume launcher (device memory, contents irrelevant): sorted\n"
+    "float64 (batch, n, m), counts int64 (batch,), scratch float64 of scratch_size >=\n"
+    "hv_scratch_doubles(items, n, m) doubles (may be 0 / null for m <= 2).\n"
+    "Asynchronous on `stream`. Internal: call the tradeoff functions (or tradeoff._gpu).";
+
+void def_hypervolume(py::module_& mod) {
+  mod.def("hv_max_points", &tradeoff::cuda::hv_max_points, py::arg("m"),
+          "Largest n of a set the GPU hypervolume bodies take for m objectives (0: m not "
+          "covered; such sets run on the CPU).");
+  mod.def("hv_supported", &tradeoff::cuda::hv_supported, py::arg("n"), py::arg("m"),
+          "True when the GPU hypervolume bodies cover sets of n points in m objectives.");
+  mod.def("hv_scratch_doubles", &tradeoff::cuda::hv_scratch_doubles, py::arg("items"),
+          py::arg("n"), py::arg("m"),
+          "Doubles of scratch a hypervolume launch needs: items = batch (hypervolume_float64),\n"
+          "batch * n (hv_contributions_float64) or batch * k (hv_improvement_float64).");
+  mod.def("hypervolume_float64", &hypervolume, py::arg("points"), py::arg("ref"),
+          py::arg("batch"), py::arg("n"), py::arg("m"), py::arg("volumes"), py::arg("sorted"),
+          py::arg("counts"), py::arg("scratch"), py::arg("scratch_size"), py::arg("stream"),
+          py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+          (std::string("Hypervolume of each set of a (batch, n, m) float64 device array with\n"
+                       "ref (batch, m) (minimization); writes volumes (batch,).\n") +
+           kHvWorkspaceDoc)
+              .c_str());
+  mod.def("hv_contributions_float64", &hv_contributions, py::arg("points"), py::arg("ref"),
+          py::arg("batch"), py::arg("n"), py::arg("m"), py::arg("contributions"),
+          py::arg("sorted"), py::arg("counts"), py::arg("scratch"), py::arg("scratch_size"),
+          py::arg("stream"), py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+          (std::string("Exclusive hypervolume contribution of every point of a (batch, n, m)\n"
+                       "float64 device array with ref (batch, m); writes (batch, n).\n") +
+           kHvWorkspaceDoc)
+              .c_str());
+  mod.def("hv_improvement_float64", &hv_improvement, py::arg("points"), py::arg("candidates"),
+          py::arg("ref"), py::arg("batch"), py::arg("n"), py::arg("k"), py::arg("m"),
+          py::arg("improvement"), py::arg("sorted"), py::arg("counts"), py::arg("scratch"),
+          py::arg("scratch_size"), py::arg("stream"), py::arg("device"),
+          py::call_guard<py::gil_scoped_release>(),
+          (std::string("Hypervolume improvement of each candidate (batch, k, m) over its set\n"
+                       "(batch, n, m), float64 device arrays, ref (batch, m); writes\n"
+                       "(batch, k).\n") +
+           kHvWorkspaceDoc)
+              .c_str());
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, mod) {
@@ -97,4 +175,5 @@ PYBIND11_MODULE(_cuda, mod) {
 
   def_pareto<float>(mod, "float32");
   def_pareto<double>(mod, "float64");
+  def_hypervolume(mod);
 }

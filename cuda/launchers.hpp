@@ -89,6 +89,67 @@ extern template void nondominated<float>(const float*, std::int64_t, std::int64_
 extern template void nondominated<double>(const double*, std::int64_t, std::int64_t,
                                           std::int64_t, std::uint8_t*, std::uintptr_t, int);
 
+// ---------------------------------------------------------------------------------------------
+// Hypervolume of batches of SMALL sets (cuda/hypervolume.cu; bodies shared with the CPU in
+// cpp/include/tradeoff/hypervolume_hd.hpp). float64 only (the Python layer casts), minimization.
+// Set b: points (batch, n, m) row-major, its own reference point ref[b] (ref is (batch, m));
+// points not strictly below ref[b] in every coordinate count for nothing. Every call is
+// asynchronous on `stream` and allocates nothing.
+//
+// Size limits: the GPU bodies are O(n^2) per set (O(n^3) at worst for m = 4) and run one
+// sequential sweep per thread, so they serve sets up to hv_max_points(m) points; larger sets
+// (or m >= 5) go to the CPU's O(n log n) / O(n^2) kernels (the Python layer asks
+// hv_supported first). The limits keep one thread's sweep under about a millisecond.
+constexpr std::int64_t kHvMaxPoints1 = 1024;  // m = 1: prepare is O(n) per thread
+constexpr std::int64_t kHvMaxPoints2 = 1024;  // m = 2: O(n) sweeps
+constexpr std::int64_t kHvMaxPoints3 = 512;   // m = 3: O(n s) sweeps, s = staircase size
+constexpr std::int64_t kHvMaxPoints4 = 128;   // m = 4: O(n^2 s) sweeps
+
+// Largest n the GPU bodies take for m objectives; 0 when they do not cover m at all.
+constexpr std::int64_t hv_max_points(std::int64_t m) noexcept {
+  return m == 1 ? kHvMaxPoints1
+                : m == 2 ? kHvMaxPoints2 : m == 3 ? kHvMaxPoints3 : m == 4 ? kHvMaxPoints4 : 0;
+}
+
+// True when the GPU bodies cover sets of n points in m objectives.
+constexpr bool hv_supported(std::int64_t n, std::int64_t m) noexcept {
+  return n >= 0 && m >= 1 && n <= hv_max_points(m);
+}
+
+// Doubles of `scratch` a launch needs: items = batch for hypervolume, batch * n for
+// hv_contributions, batch * k for hv_improvement. Bounded (about 64 MiB) whatever the batch:
+// the kernels loop over the items with as many threads as that scratch serves. 0 for m <= 2.
+// std::invalid_argument when !hv_supported(n, m) or items < 0.
+std::int64_t hv_scratch_doubles(std::int64_t items, std::int64_t n, std::int64_t m);
+
+// Preconditions checked here (std::invalid_argument): sizes >= 0, hv_supported(n, m), the
+// element counts fit int64, scratch_size >= hv_scratch_doubles(items, n, m), and non-null
+// pointers wherever something is read or written (nothing is launched when the output is
+// empty). Workspaces (device memory, contents on entry irrelevant):
+//   sorted   float64 (batch, n, m)  each set's points below ref, sorted by the last objective
+//   counts   int64   (batch,)       how many rows of `sorted` each set uses
+//   scratch  float64 (scratch_size) per-thread sweep scratch (may be null when 0 is needed)
+
+// volumes[b] = hypervolume of set b.
+void hypervolume(const double* points, const double* ref, std::int64_t batch, std::int64_t n,
+                 std::int64_t m, double* volumes, double* sorted, std::int64_t* counts,
+                 double* scratch, std::int64_t scratch_size, std::uintptr_t stream, int device);
+
+// contributions[b, i] = exclusive contribution of point i of set b (the volume lost when it
+// alone is removed; 0 for duplicates, dominated points and points not below ref).
+void hv_contributions(const double* points, const double* ref, std::int64_t batch,
+                      std::int64_t n, std::int64_t m, double* contributions, double* sorted,
+                      std::int64_t* counts, double* scratch, std::int64_t scratch_size,
+                      std::uintptr_t stream, int device);
+
+// improvement[b, c] = volume that candidate c of set b (candidates is (batch, k, m)) adds to
+// set b on its own: vol([c, ref]) minus the volume of {max(p, c)}; 0 when c is not strictly
+// below ref[b] or a point weakly dominates it.
+void hv_improvement(const double* points, const double* candidates, const double* ref,
+                    std::int64_t batch, std::int64_t n, std::int64_t k, std::int64_t m,
+                    double* improvement, double* sorted, std::int64_t* counts, double* scratch,
+                    std::int64_t scratch_size, std::uintptr_t stream, int device);
+
 }  // namespace cuda
 }  // namespace tradeoff
 

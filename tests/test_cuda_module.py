@@ -65,3 +65,13 @@ def test_gpu_driver_explains_missing_device(cuda_module):
         assert _gpu.available() is False
         reason = _gpu.unavailable_reason()
         assert reason and ("CUDA" in reason or "CuPy" in reason)
+
+
+def test_hypervolume_launchers_check_sizes_before_touching_the_device(cuda_module):
+    assert cuda_module.hv_supported(128, 4) is True
+    assert cuda_module.hv_supported(129, 4) is False
+    assert cuda_module.hv_supported(10, 5) is False
+    assert cuda_module.hv_max_points(3) >= 128
+    # points=8, ref=0 (null), batch=1, n=5, m=3, then workspaces and scratch
+    with pytest.raises(ValueError, match="ref is a null pointer"):
+        cuda_module.hypervolume_float64(8, 0, 1, 5, 3, 8, 8, 8, 8, 10**6, 0, 0)

@@ -110,18 +110,19 @@ def choose(on_gpu: bool) -> str:
     return "native" if core_module() is not None else "fallback"
 
 
-def run(name: str, arrays, *, on_gpu: bool, fallback, gpu_supported: bool = True):
+def run(name: str, arrays, *, on_gpu: bool, fallback, gpu_supported=None):
     """Run kernel ``name`` on already validated arrays with the chosen backend.
 
     ``fallback`` is the family's module in ``tradeoff._fallback``; the native and CUDA modules
     expose the same name with the same signature. The result comes back on the device the
-    input came from. ``gpu_supported=False`` (a size the GPU kernels do not cover) runs GPU
-    input on the CPU backend, copying across and back.
+    input came from. ``gpu_supported``, a callable asked only when CUDA would run, returns
+    False for a size the GPU kernels do not cover: the CPU backend then runs it, copying GPU
+    input across and back.
     """
     from ._xp import cupy_module, to_numpy
 
     backend = choose(on_gpu)
-    if backend == "cuda" and not gpu_supported:
+    if backend == "cuda" and gpu_supported is not None and not gpu_supported():
         backend = "native" if core_module() is not None else "fallback"
     if backend == "cuda":
         from . import _gpu

@@ -194,3 +194,154 @@ def crowding_distance(points, ranks):
 
 
 __all__ = ["available", "crowding_distance", "nondominated", "pareto_rank", "unavailable_reason"]
+
+
+# --- hypervolume (cuda/hypervolume.cu over cpp/include/tradeoff/hypervolume_hd.hpp) ----------
+#
+# Batches of SMALL sets: the GPU bodies are O(n^2) sweeps (O(n^3) at worst for m = 4), one
+# sequential sweep per thread, so they cover m <= 4 and n <= _cuda.hv_max_points(m) (the
+# limits live in cuda/launchers.hpp). ``hv_supported`` tells the public layer; larger sets run
+# on the CPU. Every function takes float64 (float32 is cast), C-contiguous CuPy arrays in
+# minimization form with one reference point per set, and is asynchronous on CuPy's current
+# stream of the points' device. Workspaces (allocated here, never by the C++ side): the
+# prepared rows (B, n, m), their counts (B,) and the per-thread sweep scratch, bounded by the
+# launcher (about 64 MiB) whatever the batch size.
+
+
+def hv_supported(n: int, m: int) -> bool:
+    """True when the GPU hypervolume bodies cover sets of ``n`` points in ``m`` objectives
+    (1 <= m <= 4 and n <= the per-m limit of cuda/launchers.hpp); False as well when
+    ``tradeoff._cuda`` is not built."""
+    try:
+        mod = _cuda_module()
+    except ImportError:
+        return False
+    return bool(mod.hv_supported(int(n), int(m)))
+
+
+def _hv_array(cp, arr, points, fn: str, name: str, shape: tuple[int, ...]):
+    """``arr`` as a C-contiguous float64 CuPy array of ``shape`` on the points' device."""
+    if not isinstance(arr, cp.ndarray):
+        raise TypeError(f"tradeoff._gpu.{fn}: expected {name} as a cupy.ndarray; got {type(arr)!r}")
+    if arr.device != points.device:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: {name} is on device {arr.device.id} but the points are on "
+            f"device {points.device.id}"
+        )
+    if tuple(arr.shape) != shape:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: expected {name} of shape {shape}; got {tuple(arr.shape)} "
+            "(internal: call the public tradeoff functions)"
+        )
+    if arr.dtype not in (cp.float32, cp.float64):
+        raise TypeError(f"tradeoff._gpu.{fn}: expected float32 or float64 {name}; got {arr.dtype}")
+    return cp.ascontiguousarray(arr, dtype=cp.float64)
+
+
+def _hv_prepare(points, ref, fn: str, candidates=None):
+    """Checks and casts; returns (cp, mod, points, ref, candidates, B, n, k, m)."""
+    cp, mod, batch, n, m, _suffix = _prepare(points, fn)
+    if not mod.hv_supported(n, m):
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: sets of n={n} points in m={m} objectives are beyond the GPU "
+            f"hypervolume bodies (hv_max_points({m}) = {mod.hv_max_points(m)}); the public "
+            "functions run them on the CPU (check hv_supported first)"
+        )
+    with points.device:
+        pts = cp.ascontiguousarray(points, dtype=cp.float64)
+        r = _hv_array(cp, ref, points, fn, "ref", (batch, m))
+        k = 0
+        if candidates is not None:
+            if getattr(candidates, "ndim", None) != 3:
+                raise ValueError(
+                    f"tradeoff._gpu.{fn}: expected candidates of shape (B, k, m); got "
+                    f"{getattr(candidates, 'shape', None)}"
+                )
+            k = int(candidates.shape[1])
+            candidates = _hv_array(cp, candidates, points, fn, "candidates", (batch, k, m))
+    return cp, mod, pts, r, candidates, batch, n, k, m
+
+
+def _hv_workspaces(cp, mod, batch, n, m, items):
+    sorted_rows = cp.empty((batch, n, m), dtype=cp.float64)
+    counts = cp.empty(batch, dtype=cp.int64)
+    size = int(mod.hv_scratch_doubles(items, n, m))
+    scratch = cp.empty(max(size, 1), dtype=cp.float64)
+    return sorted_rows, counts, scratch, size
+
+
+def hypervolume(points, ref):
+    """Hypervolume of each set on the GPU: float64 array of shape (B,).
+
+    points: (B, n, m) CuPy array (minimization), ref: (B, m), with hv_supported(n, m).
+    Each set's points below its ref are placed in sorted order by one thread per point, then
+    one thread per set sweeps them (hypervolume_hd.hpp): O(n^2) work per set for m <= 3.
+    """
+    cp, mod, pts, r, _c, batch, n, _k, m = _hv_prepare(points, ref, "hypervolume")
+    with points.device:
+        volumes = cp.zeros(batch, dtype=cp.float64)
+        if batch == 0:
+            return volumes
+        device_id = points.device.id
+        _ensure_device(mod, device_id)
+        sorted_rows, counts, scratch, size = _hv_workspaces(cp, mod, batch, n, m, batch)
+        stream = cp.cuda.get_current_stream()
+        mod.hypervolume_float64(
+            pts.data.ptr, r.data.ptr, batch, n, m, volumes.data.ptr,
+            sorted_rows.data.ptr, counts.data.ptr, scratch.data.ptr, size,
+            stream.ptr, device_id,
+        )  # fmt: skip
+    return volumes
+
+
+def hv_contributions(points, ref):
+    """Exclusive contribution of every point on the GPU: float64 array of shape (B, n).
+
+    points: (B, n, m) CuPy array (minimization), ref: (B, m), with hv_supported(n, m).
+    One thread per point: its box minus what the rest of its set covers inside it, summed as
+    non-negative slabs (no cancellation); O(n s) per point for m = 3 (s = staircase size).
+    """
+    cp, mod, pts, r, _c, batch, n, _k, m = _hv_prepare(points, ref, "hv_contributions")
+    with points.device:
+        out = cp.zeros((batch, n), dtype=cp.float64)
+        if batch * n == 0:
+            return out
+        device_id = points.device.id
+        _ensure_device(mod, device_id)
+        sorted_rows, counts, scratch, size = _hv_workspaces(cp, mod, batch, n, m, batch * n)
+        stream = cp.cuda.get_current_stream()
+        mod.hv_contributions_float64(
+            pts.data.ptr, r.data.ptr, batch, n, m, out.data.ptr,
+            sorted_rows.data.ptr, counts.data.ptr, scratch.data.ptr, size,
+            stream.ptr, device_id,
+        )  # fmt: skip
+    return out
+
+
+def hv_improvement(points, candidates, ref):
+    """Hypervolume improvement of each candidate over its set on the GPU: float64 (B, k).
+
+    points: (B, n, m) CuPy array (minimization), candidates: (B, k, m), ref: (B, m), with
+    hv_supported(n, m). One thread per candidate sweeps its set limited by the candidate;
+    0 for candidates not strictly below ref or weakly dominated by a point.
+    """
+    cp, mod, pts, r, cands, batch, n, k, m = _hv_prepare(
+        points, ref, "hv_improvement", candidates=candidates
+    )
+    with points.device:
+        out = cp.zeros((batch, k), dtype=cp.float64)
+        if batch * k == 0:
+            return out
+        device_id = points.device.id
+        _ensure_device(mod, device_id)
+        sorted_rows, counts, scratch, size = _hv_workspaces(cp, mod, batch, n, m, batch * k)
+        stream = cp.cuda.get_current_stream()
+        mod.hv_improvement_float64(
+            pts.data.ptr, cands.data.ptr, r.data.ptr, batch, n, k, m, out.data.ptr,
+            sorted_rows.data.ptr, counts.data.ptr, scratch.data.ptr, size,
+            stream.ptr, device_id,
+        )  # fmt: skip
+    return out
+
+
+__all__ += ["hv_contributions", "hv_improvement", "hv_supported", "hypervolume"]

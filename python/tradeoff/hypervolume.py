@@ -52,22 +52,19 @@ def _refuse_infinite(data, ref, what: str, name: str):
         )
 
 
-def _gpu_supported(pts: _validation.Points) -> bool:
-    if not pts.on_gpu:
-        return True
-    from . import _gpu
-
-    _, n, m = pts.shape
-    return _gpu.hv_supported(n, m)
-
-
 def _run(name: str, pts: _validation.Points, *arrays):
+    def gpu_supported():  # the GPU bodies cover small sets only (cuda/launchers.hpp)
+        from . import _gpu
+
+        _, n, m = pts.shape
+        return _gpu.hv_supported(n, m)
+
     return _backend.run(
         name,
         (pts.data, *arrays),
         on_gpu=pts.on_gpu,
         fallback=_ref,
-        gpu_supported=_gpu_supported(pts),
+        gpu_supported=gpu_supported,
     )
 
 

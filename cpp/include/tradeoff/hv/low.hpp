@@ -202,41 +202,55 @@ inline void contributions2d(const double* p, index_t n, const double* ref, doubl
 // area only grows, and each z step adds area * (next z - z).
 inline double volume3d(const double* p, index_t n, const double* ref) {
   if (n <= 0) return 0.0;
-  const std::vector<rank_t> by_xy = detail_low::sorted_rows(p, n, 3, 0, 2);
-  const std::vector<rank_t> by_z = detail_low::sorted_rows(p, n, 3, 2, 3);
-  std::vector<double> xs(static_cast<size_t>(n)), ys(static_cast<size_t>(n));
-  std::vector<rank_t> rank_of(static_cast<size_t>(n));
-  for (size_t k = 0; k < by_xy.size(); ++k) {
-    const index_t r = by_xy[k];
-    xs[k] = p[3 * r];
-    ys[k] = p[3 * r + 1];
-    rank_of[size_t(r)] = rank_t(k);
+  struct XY {
+    double x, y;
+  };
+  const size_t count = static_cast<size_t>(n);
+  std::vector<XY> xy(count);  // (x, y) by x-rank: one cache line per staircase probe
+  std::vector<rank_t> rank_of(count);
+  {
+    const std::vector<rank_t> by_xy = detail_low::sorted_rows(p, n, 3, 0, 2);
+    for (size_t k = 0; k < count; ++k) {
+      const index_t r = by_xy[k];
+      xy[k] = {p[3 * r], p[3 * r + 1]};
+      rank_of[size_t(r)] = rank_t(k);
+    }
   }
-  detail_low::RankSet stair(static_cast<size_t>(n));
+  std::vector<rank_t> seq(count);  // x-ranks in sweep (z) order
+  std::vector<double> zs(count + 1);
+  {
+    const std::vector<rank_t> by_z = detail_low::sorted_rows(p, n, 3, 2, 3);
+    for (size_t t = 0; t < count; ++t) {
+      seq[t] = rank_of[size_t(by_z[t])];
+      zs[t] = p[3 * index_t(by_z[t]) + 2];
+    }
+    zs[count] = ref[2];
+  }
+  detail_low::RankSet stair(count);
   CompensatedSum area, volume;
-  for (size_t t = 0; t < by_z.size(); ++t) {
-    const index_t row = by_z[t];
-    const size_t k = size_t(rank_of[size_t(row)]);
-    const double x = xs[k], y = ys[k];
+  constexpr size_t kAhead = 8;  // the sweep's reads of xy are random: prefetch them early
+  for (size_t t = 0; t < count; ++t) {
+    if (t + kAhead < count) __builtin_prefetch(&xy[size_t(seq[t + kAhead])]);
+    const size_t k = size_t(seq[t]);
+    const double x = xy[k].x, y = xy[k].y;
     const std::int64_t q = stair.pred(k);
-    if (q < 0 || ys[size_t(q)] > y) {  // not under the staircase: insert it
-      double top = q < 0 ? ref[1] : ys[size_t(q)];
+    if (q < 0 || xy[size_t(q)].y > y) {  // not under the staircase: insert it
+      double top = q < 0 ? ref[1] : xy[size_t(q)].y;
       double left = x;
       CompensatedSum added;
       std::int64_t s = stair.succ(k);
-      while (s >= 0 && ys[size_t(s)] >= y) {  // staircase points the new one covers
-        added.add((xs[size_t(s)] - left) * (top - y));
-        left = xs[size_t(s)];
-        top = ys[size_t(s)];
+      while (s >= 0 && xy[size_t(s)].y >= y) {  // staircase points the new one covers
+        added.add((xy[size_t(s)].x - left) * (top - y));
+        left = xy[size_t(s)].x;
+        top = xy[size_t(s)].y;
         stair.erase(size_t(s));
         s = stair.succ(size_t(s));
       }
-      added.add(((s < 0 ? ref[0] : xs[size_t(s)]) - left) * (top - y));
+      added.add(((s < 0 ? ref[0] : xy[size_t(s)].x) - left) * (top - y));
       stair.insert(k);
       area.add(added.value());
     }
-    const double z_next = t + 1 < by_z.size() ? p[3 * index_t(by_z[t + 1]) + 2] : ref[2];
-    volume.add(area.value() * (z_next - p[3 * row + 2]));
+    volume.add(area.value() * (zs[t + 1] - zs[t]));
   }
   return volume.value();
 }
