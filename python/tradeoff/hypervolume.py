@@ -36,6 +36,8 @@ _ALGORITHMS = """
 def _infinite_problems(data, ref):
     """Per problem: does a point with a -inf coordinate lie strictly inside the box?"""
     xp = array_module(data)
+    if data.size == 0 or not bool(data.min() == -xp.inf):  # the common case: one reduction
+        return xp.zeros(data.shape[0], dtype=bool)
     inside = xp.all(data < ref[:, None, :], axis=2)
     return xp.any(inside & xp.any(xp.isneginf(data), axis=2), axis=1)
 
