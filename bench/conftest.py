@@ -7,7 +7,9 @@ import os
 
 import pytest
 
-_PEERS = ("moocore", "pymoo", "deap", "optuna", "torch", "botorch", "paretoset", "pygmo", "numba")
+_PEERS = (
+    "moocore", "pymoo", "deap", "optuna", "torch", "botorch", "paretoset", "pygmo", "hvwfg", "numba",
+)
 
 
 def pytest_report_header(config):
