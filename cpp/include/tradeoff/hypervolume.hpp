@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "hv/contrib3d.hpp"
 #include "hv/low.hpp"
 #include "hypervolume_hd.hpp"
 #include "numeric_hd.hpp"
@@ -210,6 +211,8 @@ inline void contributions(const double* p, index_t n, int m, const double* ref, 
     contributions1d(kept.data(), k, ref, local.data());
   } else if (m == 2) {
     contributions2d(kept.data(), k, ref, local.data());
+  } else if (m == 3) {
+    contributions3d(kept.data(), k, ref, local.data());
   } else {
     // exclusive volume of each point: box minus the volume of the others limited by it
     std::vector<double> others(static_cast<size_t>(k > 0 ? k - 1 : 0) * size_t(m));
