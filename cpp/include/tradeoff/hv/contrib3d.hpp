@@ -36,7 +36,7 @@
 // follows list links. A node is one cache line; the sweep reads the visited point's
 // coordinates from an array in visit order and touches its node only when it matters.
 // Sorting is an LSD radix sort on order-preserving 64-bit keys (a y-then-x pass only when x
-// has ties). Each point's contribution is a compensated sum (branch-free TwoSum).
+// has ties). Each point's contribution is a CompensatedSum (numeric_hd.hpp).
 // Complexity: O(n log n) time (the sort; the sweep is O(n log_64 n)), O(n) memory; buffers
 // are kept per thread between calls up to 2^17 points.
 //
@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../numeric_hd.hpp"
 
 namespace tradeoff {
 namespace hv {
@@ -176,22 +177,6 @@ class PredecessorSet {
   int levels_ = 0;
 };
 
-// A compensated sum like tradeoff::CompensatedSum (the rounding error of every addition is
-// kept), with Knuth's branch-free TwoSum in place of Neumaier's branch on magnitudes: the
-// same accuracy, and measured 20% faster on this sweep, whose terms vary too much in size
-// for the branch to be predicted.
-struct TwoSumAccumulator {
-  double sum = 0.0;
-  double comp = 0.0;
-  void add(double x) {
-    const double t = sum + x;
-    const double xt = t - sum;  // the part of x that reached t
-    comp += (sum - (t - xt)) + (x - xt);
-    sum = t;
-  }
-  double value() const { return sum + comp; }
-};
-
 // One ranked point (one cache line). An active item (staircase point or delimiter) is in the
 // list `next`; `owner` is the staircase point whose box holds it (itself for a staircase
 // point). `strip` is the area of its strip of the owner's exclusive region, unchanged since
@@ -200,7 +185,7 @@ template <class I>
 struct alignas(64) Node {
   double x, y;
   double strip, since;
-  TwoSumAccumulator contrib;
+  CompensatedSum contrib;
   double top;  // staircase points only: the top of the box (y of the staircase point before)
   I next, owner;
 };
@@ -273,10 +258,10 @@ void contributions3d(const double* p, I n, const double* ref, double* out, Works
     const std::size_t i = std::size_t(byz[v].second);
     const double x = p[3 * i], y = p[3 * i + 1];
     visit[v] = {x, y, from_order_key(byz[v].first), k + 1};
-    nd[k + 1] = {x, y, 0.0, 0.0, TwoSumAccumulator{}, 0.0, R, R};
+    nd[k + 1] = {x, y, 0.0, 0.0, CompensatedSum{}, 0.0, R, R};
   }
-  nd[L] = {-inf, ref[1], 0.0, 0.0, TwoSumAccumulator{}, inf, R, L};
-  nd[R] = {ref[0], -inf, 0.0, 0.0, TwoSumAccumulator{}, ref[1], R, R};
+  nd[L] = {-inf, ref[1], 0.0, 0.0, CompensatedSum{}, inf, R, L};
+  nd[R] = {ref[0], -inf, 0.0, 0.0, CompensatedSum{}, ref[1], R, R};
   PredecessorSet<I>& active = ws.active;
   active.reset(n + 2);
   active.insert(L);
