@@ -27,7 +27,9 @@
 
 #include "config.hpp"
 #include "hv/contrib3d.hpp"
+#include "hv/hv4d.hpp"
 #include "hv/low.hpp"
+#include "hv/wfg.hpp"
 #include "hypervolume_hd.hpp"
 #include "numeric_hd.hpp"
 #include "pareto.hpp"
@@ -82,35 +84,13 @@ inline bool gather_inside(const double* p, index_t n, int m, const double* ref,
 }
 
 // Volume of points already strictly inside the box, all finite.
-inline double volume_inside(const double* p, index_t n, int m, const double* ref);
-
-// Slicing along the last objective down to the 3-D sweep (Hypervolume by Slicing Objectives,
-// While et al. 2006): O(n^(m-2) log n). Stands in for m >= 4 until the specialised kernels
-// replace it.
-inline double volume_slicing(const double* p, index_t n, int m, const double* ref) {
-  if (m <= 3) return volume_inside(p, n, m, ref);
-  std::vector<rank_t> rows(static_cast<size_t>(n));
-  for (index_t i = 0; i < n; ++i) rows[size_t(i)] = rank_t(i);
-  pareto::detail::sort_rows_by_columns(p, m, rows, m - 1, m);
-  std::vector<double> slice;
-  slice.reserve(static_cast<size_t>(n) * size_t(m - 1));
-  CompensatedSum total;
-  for (size_t t = 0; t < rows.size(); ++t) {
-    const double* q = p + index_t(rows[t]) * m;
-    slice.insert(slice.end(), q, q + m - 1);
-    const double next = t + 1 < rows.size() ? p[index_t(rows[t + 1]) * m + m - 1] : ref[m - 1];
-    const double height = next - q[m - 1];
-    if (height > 0) total.add(height * volume_inside(slice.data(), index_t(t + 1), m - 1, ref));
-  }
-  return total.value();
-}
-
 inline double volume_inside(const double* p, index_t n, int m, const double* ref) {
   switch (m) {
     case 1: return volume1d(p, n, ref);
     case 2: return volume2d(p, n, ref);
     case 3: return volume3d(p, n, ref);
-    default: return volume_slicing(p, n, m, ref);
+    case 4: return volume4d(p, n, ref);
+    default: return volume_wfg(p, n, m, ref);
   }
 }
 
@@ -207,37 +187,12 @@ inline void contributions(const double* p, index_t n, int m, const double* ref, 
   }
   const index_t k = index_t(rows.size());
   std::vector<double> local(static_cast<size_t>(k));
-  if (m == 1) {
-    contributions1d(kept.data(), k, ref, local.data());
-  } else if (m == 2) {
-    contributions2d(kept.data(), k, ref, local.data());
-  } else if (m == 3) {
-    contributions3d(kept.data(), k, ref, local.data());
-  } else {
-    // exclusive volume of each point: box minus the volume of the others limited by it
-    std::vector<double> others(static_cast<size_t>(k > 0 ? k - 1 : 0) * size_t(m));
-    for (index_t i = 0; i < k; ++i) {
-      const double* c = kept.data() + i * m;
-      index_t t = 0;
-      bool covered = false;
-      for (index_t r = 0; r < k && !covered; ++r) {
-        if (r == i) continue;
-        const double* q = kept.data() + r * m;
-        bool weakly = true;
-        for (int j = 0; j < m; ++j) {
-          others[size_t(t * m + j)] = q[j] > c[j] ? q[j] : c[j];
-          weakly = weakly && q[j] <= c[j];
-        }
-        covered = weakly;
-        ++t;
-      }
-      if (covered) {
-        local[size_t(i)] = 0.0;
-        continue;
-      }
-      const double gain = detail::box_volume(c, m, ref) - detail::volume_inside(others.data(), t, m, ref);
-      local[size_t(i)] = gain > 0 ? gain : 0.0;
-    }
+  switch (m) {
+    case 1: contributions1d(kept.data(), k, ref, local.data()); break;
+    case 2: contributions2d(kept.data(), k, ref, local.data()); break;
+    case 3: contributions3d(kept.data(), k, ref, local.data()); break;
+    case 4: contributions4d(kept.data(), k, ref, local.data()); break;
+    default: contributions_wfg(kept.data(), k, m, ref, local.data());
   }
   for (index_t t = 0; t < k; ++t) out[rows[size_t(t)]] = local[size_t(t)];
 }
