@@ -11,13 +11,17 @@ import numpy as np
 import pytest
 
 import tradeoff
+import tradeoff.hv
 import tradeoff.pareto
 from tradeoff import _backend, cli
 
 
-def test_docstring_examples_run():
-    result = doctest.testmod(tradeoff.pareto, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 4
+@pytest.mark.parametrize(
+    ("module", "examples"), [(tradeoff.pareto, 4), (tradeoff.hv, 8)]
+)
+def test_docstring_examples_run(module, examples):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= examples
     assert result.failed == 0
 
 

@@ -1,6 +1,6 @@
 // Hypervolume bindings: batch drivers over tradeoff/hypervolume.hpp (threads across problems,
 // and across candidates for improvements). Inputs are C-contiguous float64 arrays prepared by
-// python/tradeoff/hypervolume.py: points (B, n, m) in minimization form, ref (B, m),
+// python/tradeoff/hv.py: points (B, n, m) in minimization form, ref (B, m),
 // candidates (B, k, m).
 #include <memory>
 #include <stdexcept>

@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 from ._backend import set_backend, using_backend
 from ._config import config, set_num_threads, show_config
-from .hypervolume import hv_contributions, hv_improvement, hypervolume
+from .hv import hv_contributions, hv_improvement, hypervolume
 from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
 
 __all__ = [

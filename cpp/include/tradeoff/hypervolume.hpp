@@ -11,12 +11,14 @@
 // inside the box. A point with a -inf coordinate inside the box makes the volume +inf.
 //
 // Kernels, by number of objectives m (each file states its algorithm and paper):
-//   m = 1, 2, 3   hv/low.hpp        O(n), O(n log n), O(n log n)
+//   m = 1, 2, 3   hv/low.hpp        volume O(n), O(n log n), O(n log n); contributions m <= 2
 //   m = 3         hv/contrib3d.hpp  all contributions, O(n log n)
-//   m = 4         hv/hv4d.hpp       volume O(n^2), all contributions
-//   m >= 5        hv/wfg.hpp        recursive exclusive-volume algorithm, exponential in m
+//   m = 4         hv/hv4d.hpp       volume O(n^2) (HV4D+), all contributions (HVC4D)
+//   m >= 5        hv/wfg.hpp        WFG recursion with bounding, exponential in m
+//   small sets    hypervolume_hd.hpp  the GPU's bodies, for m = 2, 3 and n <= kSmallSet
 // The improvement of a candidate c is vol([c, ref]) minus the volume of the "limit set"
-// {max(p, c) : p in P}, computed by the same kernels on the nondominated points of P.
+// {max(p, c) : p in P}, computed by the same kernels on the nondominated points of P (the
+// small-set bodies accumulate the uncovered part directly).
 // The readable specification of every result is python/tradeoff/_fallback/hypervolume.py.
 #pragma once
 

@@ -16,22 +16,6 @@ from . import _backend, _validation
 from ._fallback import hypervolume as _ref
 from ._xp import array_module
 
-_ALGORITHMS = """
-    Algorithms (CPU; n points, m objectives, all exact):
-
-    * m = 1: the best value, O(n).
-    * m = 2: sort and sweep over the staircase, O(n log n).
-    * m = 3: the dimension sweep of Beume et al. (2009) over the 2-D staircase, kept as a set
-      of ranks in a 64-ary bit tree, O(n log n).
-    * m = 4: HV4D+ (Guerreiro & Fonseca 2018), O(n^2).
-    * m >= 5: a WFG-style recursion (While, Bradstreet & Barone 2012) on exclusive volumes
-      with bounding, whose work grows exponentially with m (see the README for the sizes that
-      finish in about a second).
-
-    Sums of areas and volumes are compensated (Neumaier), so the relative error stays within
-    a few ulps for 1e6 points; the tests hold native and fallback results to a relative
-    difference of 1e-12 of the total volume."""
-
 
 def _infinite_problems(data, ref):
     """Per problem: does a point with a -inf coordinate lie strictly inside the box?"""
@@ -94,7 +78,27 @@ def hypervolume(points, ref, *, maximize=False):
         On GPU input the result is a CuPy array (0-d for one set).
 
     Notes
-    -----""" + _ALGORITHMS + """
+    -----
+    Algorithms (CPU; n points, m objectives, all exact):
+
+    * m = 1: the best value, O(n).
+    * m = 2: sort and sweep over the staircase, O(n log n).
+    * m = 3: the dimension sweep of Beume et al. (2009) over the 2-D staircase, kept as a set
+      of ranks in a 64-ary bit tree, O(n log n).
+    * m = 4: HV4D+ (Guerreiro & Fonseca 2018), O(n^2), with vectorized scans for the few
+      points that shape each point's 3-D contribution.
+    * m >= 5: the WFG recursion (While, Bradstreet & Barone 2012) on exclusive volumes, with
+      bounding, limit sets built from the front of the earlier points, and the 4-D and 3-D
+      kernels at the base. **Its work grows exponentially with m**: in about one second on
+      one core it handles a sphere front of about 40000 points at m = 5, 13000 at m = 6,
+      3000 at m = 7, 800 at m = 8, 350 at m = 9 and 170 at m = 10 (random non-dominated
+      sets go 3-5x faster; sets with many dominated points much faster still).
+    * Sets of up to 128 points with m = 2 or 3 use the small-set sweeps the GPU runs
+      (``hypervolume_hd.hpp``): flat arrays, no allocation.
+
+    Sums of areas and volumes are compensated (TwoSum), so the relative error stays within a
+    few ulps on 1e6 points (the tests hold 2 ulps on a 1e6-point grid with a closed form, and
+    native and fallback results to 1e-12 of the total volume).
 
     Batches run across threads (``tradeoff.set_num_threads``); on the GPU one launch covers
     the whole batch of small sets.
@@ -139,10 +143,14 @@ def hv_contributions(points, ref, *, maximize=False):
 
     Notes
     -----
-    Algorithms: m = 1 and 2 from the sorted staircase, O(n log n); m = 3 the sweep of
-    Guerreiro & Fonseca (HVC3D, 2018), O(n log n); m = 4 one 4-D sweep per point on the
-    3-D machinery of HV4D+ (much less than n + 1 full volumes); m >= 5 each point's exclusive
-    volume (its box minus the volume of the other points limited by it), as in WFG.
+    Algorithms: m = 1 and 2 from the sorted staircase, O(n log n); m = 3 the z-sweep of
+    Emmerich & Fonseca (2011) in the form of HVC3D (Guerreiro & Fonseca 2018), O(n log n);
+    m = 4 HVC4D, one sweep along the fourth objective keeping every point's 3-D
+    contribution current, O(n^2 log n) at worst (peers compute n + 1 full volumes, O(n^3));
+    m >= 5 each point's exclusive volume (its box minus the volume of the other points
+    limited by it) by the WFG recursion, exponential in m like the volume. Every term added
+    is a product of positive coordinate differences where the algorithm allows it, so small
+    contributions keep their relative precision.
 
     Examples
     --------
