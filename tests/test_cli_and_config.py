@@ -34,7 +34,7 @@ def test_demo_prints_the_synthetic_table_and_backend(capsys):
         assert name in out
     assert "non-dominated models" in out
     assert "m=5: pareto_rank" in out
-    assert "m=5: hypervolume of 1000 points" in out
+    assert "m=5: hypervolume of " in out
 
 
 def test_demo_hypervolume_shares_are_the_library_contributions():
