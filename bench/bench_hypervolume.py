@@ -35,8 +35,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import os
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -44,7 +42,14 @@ from typing import Any
 import _data
 import numpy as np
 import pytest
-from bench_pareto import DISABLED_MAX_N, _import, _max_n_from_env, _rounds
+from bench_pareto import (
+    DISABLED_MAX_N,
+    _import,
+    _max_n_from_env,
+    params_for,
+    run_timed,
+    selected_impls,
+)
 
 REF = 1.1
 N_CANDIDATES = 100
@@ -312,22 +317,11 @@ IMPLS = [
 ]
 
 
-def _selected_impls() -> list[Impl]:
-    raw = os.environ.get("TRADEOFF_BENCH_PEERS", "").strip()
-    if not raw:
-        return IMPLS
-    names = {s.strip() for s in raw.split(",") if s.strip()}
-    return [impl for impl in IMPLS if impl.name in names]
+IMPLS_BY_NAME = {impl.name: impl for impl in IMPLS}
 
 
 def _params():
-    params = []
-    for w in _workloads():
-        for impl in _selected_impls():
-            if w.n <= impl.limit(w):
-                mark = pytest.mark.benchmark(group=w.group)
-                params.append(pytest.param(w, impl, id=f"{w.group}-{impl.name}", marks=mark))
-    return params
+    return params_for(_workloads(), selected_impls(IMPLS, IMPLS_BY_NAME))
 
 
 @functools.lru_cache(maxsize=2)
@@ -369,15 +363,4 @@ def test_hypervolume(benchmark, benchmark_disabled, workload: Workload, impl: Im
         impl=impl.name, workload=workload.group, task=workload.task, dist=workload.dist,
         m=workload.m, n=workload.n, b=workload.b,
     )
-    with prepared.context():
-        if benchmark_disabled:
-            out = benchmark(prepared.call)
-        else:
-            t0 = time.perf_counter()
-            out = prepared.call()
-            elapsed = time.perf_counter() - t0
-            _check(workload, impl, prepared.convert(out))
-            out = benchmark.pedantic(
-                prepared.call, rounds=_rounds(elapsed), iterations=1, warmup_rounds=0
-            )
-    _check(workload, impl, prepared.convert(out))
+    run_timed(benchmark, benchmark_disabled, prepared, functools.partial(_check, workload, impl))

@@ -433,27 +433,50 @@ IMPLS = [
 IMPLS_BY_NAME = {impl.name: impl for impl in IMPLS}
 
 
-def _selected_impls() -> list[Impl]:
+def selected_impls(impls: list, by_name: dict) -> list:
+    """The implementations TRADEOFF_BENCH_PEERS names (all when unset); shared by bench/*."""
     raw = os.environ.get("TRADEOFF_BENCH_PEERS", "").strip()
     if not raw:
-        return IMPLS
+        return impls
     names = [s.strip() for s in raw.split(",") if s.strip()]
-    unknown = sorted(set(names) - set(IMPLS_BY_NAME))
+    unknown = sorted(set(names) - set(by_name))
     if unknown:
-        raise pytest.UsageError(
-            f"TRADEOFF_BENCH_PEERS: unknown {unknown}; known: {sorted(IMPLS_BY_NAME)}"
-        )
-    return [impl for impl in IMPLS if impl.name in names]
+        raise pytest.UsageError(f"TRADEOFF_BENCH_PEERS: unknown {unknown}; known: {sorted(by_name)}")
+    return [impl for impl in impls if impl.name in names]
 
 
-def _params():
+def params_for(workloads, impls) -> list:
+    """One pytest param per (workload, implementation) within the implementation's size limit,
+    in the workload's benchmark group."""
     params = []
-    for w in _workloads():
-        for impl in _selected_impls():
+    for w in workloads:
+        for impl in impls:
             if w.n <= impl.limit(w):
                 mark = pytest.mark.benchmark(group=w.group)
                 params.append(pytest.param(w, impl, id=f"{w.group}-{impl.name}", marks=mark))
     return params
+
+
+def run_timed(benchmark, benchmark_disabled: bool, prepared, check) -> None:
+    """Times prepared.call (once, untimed, when benchmarks are disabled) and checks its
+    answer with check(output) before and after the timing."""
+    with prepared.context():
+        if benchmark_disabled:
+            out = benchmark(prepared.call)  # runs once, untimed
+        else:
+            # One untimed call: warms up JIT/caches, checks the answer, sizes the rounds.
+            t0 = time.perf_counter()
+            out = prepared.call()
+            elapsed = time.perf_counter() - t0
+            check(prepared.convert(out))
+            out = benchmark.pedantic(
+                prepared.call, rounds=_rounds(elapsed), iterations=1, warmup_rounds=0
+            )
+    check(prepared.convert(out))
+
+
+def _params():
+    return params_for(_workloads(), selected_impls(IMPLS, IMPLS_BY_NAME))
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,16 +549,4 @@ def test_pareto(benchmark, benchmark_disabled, workload: Workload, impl: Impl):
         n=workload.n,
         b=workload.b,
     )
-    with prepared.context():
-        if benchmark_disabled:
-            out = benchmark(prepared.call)  # runs once, untimed
-        else:
-            # One untimed call: warms up JIT/caches, checks the answer, sizes the rounds.
-            t0 = time.perf_counter()
-            out = prepared.call()
-            elapsed = time.perf_counter() - t0
-            _check(workload, impl, prepared.convert(out))
-            out = benchmark.pedantic(
-                prepared.call, rounds=_rounds(elapsed), iterations=1, warmup_rounds=0
-            )
-    _check(workload, impl, prepared.convert(out))
+    run_timed(benchmark, benchmark_disabled, prepared, functools.partial(_check, workload, impl))

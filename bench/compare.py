@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Markdown table of the Pareto benchmarks: tradeoff against its peers, per workload.
+"""Markdown table of the benchmarks (Pareto ranking, crowding distance, hypervolume): tradeoff
+against its peers, per workload.
 
 Usage::
 
@@ -40,9 +41,10 @@ KNOWN_ORDER = [
     "botorch",
     "paretoset",
     "pygmo",
+    "hvwfg",
 ]
-_TASK_ORDER = {"rank": 0, "front": 1, "crowd": 2}
-_DIST_ORDER = {"uniform": 0, "sphere": 1, "chain": 2, "batch": 3}
+_TASK_ORDER = {"rank": 0, "front": 1, "crowd": 2, "hv": 3, "hvc": 4, "hvi": 5}
+_DIST_ORDER = {"uniform": 0, "sphere": 1, "nondom": 2, "chain": 3, "batch": 4}
 
 
 def sig3(value: float) -> str:

@@ -265,3 +265,25 @@ def test_relative_error_stays_near_machine_precision_on_large_grids(m):
     expected = cells / big_n**m
     got = tradeoff.hypervolume(pts / big_n, ref=np.ones(m))
     assert abs(got - expected) <= 2 * np.finfo(float).eps * expected
+
+
+@pytest.mark.parametrize("m", [5, 6])
+def test_two_thread_split_of_one_large_problem(m):
+    """m >= 5 problems of 150+ points run on two threads, split along the last objective:
+    the same volume as one thread, and exact on integer sets with ties across the split."""
+    if tradeoff._backend.core_module() is None:
+        pytest.skip("native module not built")
+    rng = np.random.default_rng(400 + m)
+    ints = rng.integers(0, 4, size=(300, m))
+    front = sphere(400, m, rng)
+    previous = tradeoff._backend.core_module().num_threads()
+    try:
+        with tradeoff.using_backend("native"):
+            tradeoff.set_num_threads(2)
+            two = [tradeoff.hypervolume(ints, np.full(m, 4)), tradeoff.hypervolume(front, np.full(m, 1.1))]
+            tradeoff.set_num_threads(1)
+            one = [tradeoff.hypervolume(ints, np.full(m, 4)), tradeoff.hypervolume(front, np.full(m, 1.1))]
+    finally:
+        tradeoff.set_num_threads(previous)
+    assert two[0] == one[0] == grid_hypervolume(ints, np.full(m, 4))
+    assert two[1] == pytest.approx(one[1], rel=1e-13)
