@@ -56,9 +56,11 @@ def real_dtype(arr, name: str):
 
 def first_nan_index(arr):
     """Index tuple of the first NaN in ``arr`` (NumPy or CuPy), or None."""
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind != "f" or arr.size == 0:
         return None
     xp = cupy_module() if is_gpu_array(arr) else np
+    if not bool(xp.isnan(arr.min())):  # min propagates NaN: one pass, no temporary array
+        return None
     bad = xp.isnan(arr)
     if not bool(bad.any()):
         return None

@@ -57,12 +57,16 @@ inline std::uint32_t order_key(float v) {
 // Sorts the row indices in `rows` by columns j_begin..j_end-1 of pts (lexicographically,
 // j_begin first), stably: rows that tie keep their order. Large inputs use an LSD radix sort
 // on order-preserving keys (11-bit digits, digits that are equal for all rows skipped), small
-// ones std::stable_sort (size thresholds measured by wall time for m = 2..5, n = 300..1000).
+// ones std::stable_sort (size thresholds measured by wall time for m = 2..5, n = 300..1000,
+// for ranking; `radix_from` overrides them: the hypervolume sweeps measured radix faster from
+// 256 rows).
 template <class T>
-void sort_rows_by_columns(const T* pts, int m, std::vector<rank_t>& rows, int j_begin, int j_end) {
+void sort_rows_by_columns(const T* pts, int m, std::vector<rank_t>& rows, int j_begin, int j_end,
+                          size_t radix_from = 0) {
   const size_t n = rows.size();
   const int cols = j_end - j_begin;
-  if (n < ((cols == 2 || cols == 3) ? size_t(1024) : size_t(512))) {
+  if (radix_from == 0) radix_from = (cols == 2 || cols == 3) ? size_t(1024) : size_t(512);
+  if (n < radix_from) {
     std::stable_sort(rows.begin(), rows.end(), [pts, m, j_begin, j_end](rank_t a, rank_t b) {
       for (int j = j_begin; j < j_end; ++j) {
         const T va = pts[index_t(a) * m + j], vb = pts[index_t(b) * m + j];
