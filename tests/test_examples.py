@@ -42,3 +42,21 @@ def test_route_models_front(capsys):
     keep = load("route_models_front").main()
     out = capsys.readouterr().out
     assert "route among:" in out and "ember-tiny" in keep and "cobalt-70b" not in keep
+
+
+def test_hv_subset_selection_beats_random_subsets_and_is_consistent():
+    sel = load("hv_subset_selection")
+    rng = np.random.default_rng(9)
+    x = np.abs(rng.normal(size=(60, 3))) + 1e-3
+    front = x / np.linalg.norm(x, axis=1, keepdims=True)
+    ref = np.full(3, 1.1)
+    forward = sel.greedy_forward(front, 8, ref)
+    backward = sel.backward_elimination(front, 8, ref)
+    assert len(set(forward.tolist())) == 8 and len(set(backward.tolist())) == 8
+    best_random = max(
+        tradeoff.hypervolume(front[rng.choice(60, 8, replace=False)], ref) for _ in range(200)
+    )
+    assert tradeoff.hypervolume(front[forward], ref) > best_random
+    assert tradeoff.hypervolume(front[backward], ref) > best_random
+    # the first greedy pick is the point with the largest box
+    assert forward[0] == int(np.argmax(np.prod(ref - front, axis=1)))
