@@ -80,3 +80,23 @@ def test_candidates_shape():
 def test_candidates_nan():
     with pytest.raises(ValueError, match=r"candidates contains NaN at index \(0, 0\)"):
         tradeoff.hv_improvement([[1.0, 2.0]], [[np.nan, 2.0]], [3, 3])
+
+
+def test_native_module_refuses_sizes_it_cannot_handle():
+    """Direct calls to _core (bypassing the public functions) get an error, not a crash."""
+    from tradeoff import _backend
+
+    core = _backend.core_module()
+    if core is None:
+        pytest.skip("native module not built")
+    message = r"points must have 1 to 32768 objectives \(last axis\); got 0"
+    with pytest.raises(ValueError, match=message):
+        core.hypervolume(np.zeros((1, 3, 0)), np.zeros((1, 0)))
+    with pytest.raises(ValueError, match=message):
+        core.hv_contributions(np.zeros((1, 3, 0)), np.zeros((1, 0)))
+    with pytest.raises(ValueError, match=message):
+        core.hv_improvement(np.zeros((1, 3, 0)), np.zeros((1, 2, 0)), np.zeros((1, 0)))
+    with pytest.raises(ValueError, match=r"ref must have shape \(B, m\) matching points"):
+        core.hypervolume(np.zeros((2, 3, 2)), np.zeros((1, 2)))
+    with pytest.raises(ValueError, match=r"candidates must have shape \(B, k, m\) matching points"):
+        core.hv_improvement(np.zeros((2, 3, 2)), np.zeros((2, 1, 3)), np.zeros((2, 2)))

@@ -3,6 +3,7 @@
 // python/tradeoff/hv.py: points (B, n, m) in minimization form, ref (B, m),
 // candidates (B, k, m).
 #include <memory>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -15,6 +16,18 @@ namespace bindings {
 
 namespace {
 
+// The kernels need at least one objective and int32-indexable point counts (the Python layer
+// guarantees both; direct calls to _core get an error instead of a crash).
+void require_sizes(index_t n, index_t m) {
+  if (m < 1 || m > (index_t(1) << 15)) {
+    throw std::invalid_argument("points must have 1 to 32768 objectives (last axis); got " +
+                                std::to_string(m));
+  }
+  if (n > index_t(2147483646)) {
+    throw std::invalid_argument("at most 2147483646 points per problem; got " + std::to_string(n));
+  }
+}
+
 void require_ref(const carray<double>& ref, index_t b, index_t m) {
   require_ndim(ref, 2, "ref");
   if (ref.shape(0) != b || ref.shape(1) != m) {
@@ -25,6 +38,7 @@ void require_ref(const carray<double>& ref, index_t b, index_t m) {
 py::array_t<double> volume_batch(const carray<double>& points, const carray<double>& ref) {
   require_ndim(points, 3, "points");
   const index_t b = points.shape(0), n = points.shape(1);
+  require_sizes(n, points.shape(2));
   const int m = static_cast<int>(points.shape(2));
   require_ref(ref, b, m);
   py::array_t<double> out(b);
@@ -41,6 +55,7 @@ py::array_t<double> volume_batch(const carray<double>& points, const carray<doub
 py::array_t<double> contributions_batch(const carray<double>& points, const carray<double>& ref) {
   require_ndim(points, 3, "points");
   const index_t b = points.shape(0), n = points.shape(1);
+  require_sizes(n, points.shape(2));
   const int m = static_cast<int>(points.shape(2));
   require_ref(ref, b, m);
   py::array_t<double> out({b, n});
@@ -61,6 +76,7 @@ py::array_t<double> improvement_batch(const carray<double>& points, const carray
   require_ndim(points, 3, "points");
   require_ndim(candidates, 3, "candidates");
   const index_t b = points.shape(0), n = points.shape(1), k = candidates.shape(1);
+  require_sizes(n, points.shape(2));
   const int m = static_cast<int>(points.shape(2));
   if (candidates.shape(0) != b || candidates.shape(2) != m) {
     throw std::invalid_argument("candidates must have shape (B, k, m) matching points (internal)");
