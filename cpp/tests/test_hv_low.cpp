@@ -123,3 +123,23 @@ TEST(compensated_sum_keeps_small_terms) {
   inf.add(INFINITY);
   CHECK(std::isinf(inf.value()));
 }
+
+TEST(two_thread_split_equals_one_thread_on_integer_sets) {
+  // m >= 5 problems of 150+ points are split along the last objective over two threads;
+  // integer sets with many ties across the split must give the exact same volume.
+  std::mt19937 g(4);
+  const int saved = tradeoff::num_threads();
+  for (int m = 5; m <= 6; ++m) {
+    for (int trial = 0; trial < 10; ++trial) {
+      const size_t n = 150 + g() % 200;
+      const auto p = random_grid(g, n, m, 3);
+      const std::vector<double> ref(size_t(m), 4.0);
+      tradeoff::set_num_threads(2);
+      const double two = tradeoff::hv::volume(p.data(), index_t(n), m, ref.data());
+      tradeoff::set_num_threads(1);
+      const double one = tradeoff::hv::volume(p.data(), index_t(n), m, ref.data());
+      CHECK_EQ(two, one);
+    }
+  }
+  tradeoff::set_num_threads(saved);
+}
