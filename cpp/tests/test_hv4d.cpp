@@ -352,22 +352,22 @@ TEST(hv4d_predecessor_set) {
   std::mt19937_64 g(21);
   int mismatches = 0;
   for (std::int32_t size : {1, 2, 63, 64, 65, 4095, 4096, 4097, 300000}) {
-    d4::PredSet set;
-    set.reset(size);
+    tradeoff::RankSet set;
+    set.reset(size_t(size));
     std::vector<std::uint8_t> in(static_cast<size_t>(size), 0);
     for (int op = 0; op < 3000; ++op) {
       const std::int32_t i = std::int32_t(g() % std::uint64_t(size));
       if (g() % 3) {
-        set.insert(i);
+        set.insert(size_t(i));
         in[size_t(i)] = 1;
       } else {
-        set.erase(i);
+        set.erase(size_t(i));
         in[size_t(i)] = 0;
       }
       const std::int32_t q = std::int32_t(g() % std::uint64_t(size));
       std::int32_t expected = q - 1;
       while (expected >= 0 && !in[size_t(expected)]) --expected;
-      mismatches += set.pred(q) != expected;
+      mismatches += set.pred(size_t(q)) != expected;
     }
   }
   CHECK_EQ(mismatches, 0);

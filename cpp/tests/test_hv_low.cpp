@@ -52,7 +52,7 @@ TEST(rank_set_matches_std_set) {
   std::mt19937 g(1);
   for (int trial = 0; trial < 100; ++trial) {
     const size_t n = 1 + g() % 5000;
-    tradeoff::hv::detail_low::RankSet rs(n);
+    tradeoff::RankSet rs(n);
     std::set<size_t> ref;
     for (int op = 0; op < 2000; ++op) {
       const size_t r = g() % n;

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "ordering.hpp"
 #include "parallel.hpp"
 #include "pareto_hd.hpp"
 
@@ -39,20 +40,6 @@ namespace tradeoff {
 namespace pareto {
 
 namespace detail {
-
-// Unsigned keys whose order is the floating-point order (-0.0 and +0.0 get the same key).
-inline std::uint64_t order_key(double v) {
-  v = v + 0.0;  // -0.0 + 0.0 == +0.0
-  std::uint64_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t(1) << 63));
-}
-inline std::uint32_t order_key(float v) {
-  v = v + 0.0f;
-  std::uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u >> 31) ? ~u : (u | (std::uint32_t(1) << 31));
-}
 
 // Sorts the row indices in `rows` by columns j_begin..j_end-1 of pts (lexicographically,
 // j_begin first), stably: rows that tie keep their order. Large inputs use an LSD radix sort

@@ -55,127 +55,12 @@
 
 #include "../config.hpp"
 #include "../numeric_hd.hpp"
+#include "../ordering.hpp"
 
 namespace tradeoff {
 namespace hv {
 
 namespace detail_contrib3d {
-
-// Unsigned key whose order is the order of doubles (-0.0 and +0.0 share one key).
-inline std::uint64_t order_key(double v) {
-  v = v + 0.0;
-  std::uint64_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t(1) << 63));
-}
-inline double from_order_key(std::uint64_t k) {
-  const std::uint64_t u = (k >> 63) ? (k & ~(std::uint64_t(1) << 63)) : ~k;
-  double v;
-  std::memcpy(&v, &u, sizeof v);
-  return v;
-}
-
-// Stable sort of (key, index) pairs by key: LSD radix sort with kBits-bit digits (a digit
-// shared by all keys is skipped). `tmp` is scratch, `count` the histograms.
-template <int kBits, class I>
-void radix_sort_bits(std::vector<std::pair<std::uint64_t, I>>& a,
-                     std::vector<std::pair<std::uint64_t, I>>& tmp, std::vector<I>& count) {
-  constexpr int kPasses = (64 + kBits - 1) / kBits;
-  constexpr std::size_t kBuckets = std::size_t(1) << kBits;
-  const std::size_t n = a.size();
-  count.assign(kBuckets * kPasses, I(0));
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = a[i].first;
-    for (int p = 0; p < kPasses; ++p) ++count[p * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
-  }
-  tmp.resize(n);
-  for (int p = 0; p < kPasses; ++p) {
-    I* c = &count[p * kBuckets];
-    const int shift = p * kBits;
-    if (std::size_t(c[(a[0].first >> shift) & (kBuckets - 1)]) == n) continue;  // one digit
-    I sum = 0;
-    for (std::size_t d = 0; d < kBuckets; ++d) {
-      const I t = c[d];
-      c[d] = sum;
-      sum += t;
-    }
-    for (std::size_t i = 0; i < n; ++i) tmp[c[(a[i].first >> shift) & (kBuckets - 1)]++] = a[i];
-    a.swap(tmp);
-  }
-}
-
-// Stable sort by key (n >= 64); digit width chosen by size (measured: 8-bit digits below
-// 2048 keys, 11-bit digits above; comparison sorts win below 64 keys).
-template <class I>
-void radix_sort(std::vector<std::pair<std::uint64_t, I>>& a,
-                std::vector<std::pair<std::uint64_t, I>>& tmp, std::vector<I>& count) {
-  if (a.size() < 2048)
-    radix_sort_bits<8>(a, tmp, count);
-  else
-    radix_sort_bits<11>(a, tmp, count);
-}
-
-// A set of integers in [0, n) with insert, erase and "largest member below i", as a tree of
-// 64-bit words: bit b of word w at level l+1 says whether word 64 w + b of level l is
-// non-empty. Every operation touches one word per level (ceil(log_64 n) levels).
-template <class I>
-class PredecessorSet {
- public:
-  // Makes the set empty over [0, n), reusing the words already allocated.
-  void reset(I n) {
-    words_.clear();
-    levels_ = 0;
-    std::size_t size = std::size_t(n);
-    do {
-      size = (size + 63) / 64;
-      offset_[levels_++] = words_.size();
-      words_.resize(words_.size() + size, 0);
-    } while (size > 1);
-  }
-  void insert(I i) {
-    std::size_t k = std::size_t(i);
-    for (int l = 0; l < levels_; ++l) {
-      std::uint64_t& w = words_[offset_[l] + (k >> 6)];
-      const bool was_empty = w == 0;
-      w |= std::uint64_t(1) << (k & 63);
-      if (!was_empty) return;
-      k >>= 6;
-    }
-  }
-  void erase(I i) {
-    std::size_t k = std::size_t(i);
-    for (int l = 0; l < levels_; ++l) {
-      std::uint64_t& w = words_[offset_[l] + (k >> 6)];
-      w &= ~(std::uint64_t(1) << (k & 63));
-      if (w != 0) return;
-      k >>= 6;
-    }
-  }
-  // The largest member < i; the caller guarantees one exists.
-  I below(I i) const {
-    std::size_t k = std::size_t(i);
-    int l = 0;
-    for (;; ++l) {
-      const std::uint64_t w =
-          words_[offset_[l] + (k >> 6)] & ((std::uint64_t(1) << (k & 63)) - 1);
-      if (w != 0) {
-        k = (k & ~std::size_t(63)) | std::size_t(63 - __builtin_clzll(w));
-        break;
-      }
-      k >>= 6;
-    }
-    for (; l > 0; --l) {
-      const std::uint64_t w = words_[offset_[l - 1] + k];
-      k = (k << 6) | std::size_t(63 - __builtin_clzll(w));
-    }
-    return I(k);
-  }
-
- private:
-  std::vector<std::uint64_t> words_;
-  std::size_t offset_[12] = {};
-  int levels_ = 0;
-};
 
 // One ranked point (one cache line). An active item (staircase point or delimiter) is in the
 // list `next`; `owner` is the staircase point whose box holds it (itself for a staircase
@@ -206,7 +91,7 @@ struct Workspace {
   std::vector<Node<I>> node;
   std::vector<Visit<I>> visit;
   std::vector<I> count;
-  PredecessorSet<I> active;
+  RankSet active;
 };
 
 template <class I>
@@ -232,16 +117,16 @@ void contributions3d(const double* p, I n, const double* ref, double* out, Works
       return yu < yv || (!(yv < yu) && u.second < v.second);
     });
   } else {
-    radix_sort(byz, ws.tmp, ws.count);
+    radix_sort_pairs(byz, ws.tmp, ws.count, 2048);
     for (I k = 0; k < n; ++k) byx[k] = {order_key(coord(k, 0)), k};
-    radix_sort(byx, ws.tmp, ws.count);  // stable: equal x stay in visit order
+    radix_sort_pairs(byx, ws.tmp, ws.count, 2048);  // stable: equal x stay in visit order
     bool x_ties = false;
     for (I k = 1; k < n && !x_ties; ++k) x_ties = byx[k].first == byx[k - 1].first;
     if (x_ties) {  // sort by y, then stably by x: (x, y, visit) order
       for (I k = 0; k < n; ++k) byx[k] = {order_key(coord(k, 1)), k};
-      radix_sort(byx, ws.tmp, ws.count);
+      radix_sort_pairs(byx, ws.tmp, ws.count, 2048);
       for (I k = 0; k < n; ++k) byx[k].first = order_key(coord(byx[k].second, 0));
-      radix_sort(byx, ws.tmp, ws.count);
+      radix_sort_pairs(byx, ws.tmp, ws.count, 2048);
     }
   }
 
@@ -262,7 +147,7 @@ void contributions3d(const double* p, I n, const double* ref, double* out, Works
   }
   nd[L] = {-inf, ref[1], 0.0, 0.0, CompensatedSum{}, inf, R, L};
   nd[R] = {ref[0], -inf, 0.0, 0.0, CompensatedSum{}, ref[1], R, R};
-  PredecessorSet<I>& active = ws.active;
+  RankSet& active = ws.active;
   active.reset(n + 2);
   active.insert(L);
   active.insert(R);
@@ -279,7 +164,7 @@ void contributions3d(const double* p, I n, const double* ref, double* out, Works
   for (I k = 0; k < n; ++k) {
     const I q = visit[k].rank;
     const double z = visit[k].z, qx = visit[k].x, qy = visit[k].y;
-    const I a = active.below(q);  // the active item just before q in x order
+    const I a = I(active.pred(std::size_t(q)));  // the active item just before q in x order
     const I s = nd[a].owner;      // the staircase point with the largest x <= q.x
     if (nd[s].y <= qy) {
       // (A) q is dominated in 2-D by s. It matters only inside the box of s (below the

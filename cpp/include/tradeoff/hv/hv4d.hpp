@@ -85,6 +85,7 @@
 
 #include "../config.hpp"
 #include "../numeric_hd.hpp"
+#include "../ordering.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -103,48 +104,9 @@ namespace detail4d {
 using Key = std::pair<std::uint64_t, std::int32_t>;
 constexpr std::int32_t kNone = INT32_MAX;  // "no such point" for a rank bound
 
-// Unsigned key whose order is the order of doubles (-0.0 and +0.0 share one key).
-inline std::uint64_t order_key(double v) {
-  v = v + 0.0;
-  std::uint64_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t(1) << 63));
-}
-
-// Stable sort of (key, index) pairs by key: LSD radix sort on kBits-bit digits, skipping the
-// digits every key shares.
-template <int kBits>
-inline void radix_sort_keys(std::vector<Key>& a, std::vector<Key>& tmp, std::vector<std::uint32_t>& count) {
-  constexpr int kPasses = (64 + kBits - 1) / kBits;
-  constexpr std::size_t kBuckets = std::size_t(1) << kBits;
-  const std::size_t n = a.size();
-  count.assign(kBuckets * kPasses, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = a[i].first;
-    for (int d = 0; d < kPasses; ++d) ++count[d * kBuckets + ((k >> (d * kBits)) & (kBuckets - 1))];
-  }
-  tmp.resize(n);
-  for (int d = 0; d < kPasses; ++d) {
-    std::uint32_t* c = &count[d * kBuckets];
-    const int shift = d * kBits;
-    if (std::size_t(c[(a[0].first >> shift) & (kBuckets - 1)]) == n) continue;
-    std::uint32_t sum = 0;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      const std::uint32_t t = c[b];
-      c[b] = sum;
-      sum += t;
-    }
-    for (std::size_t i = 0; i < n; ++i) tmp[c[(a[i].first >> shift) & (kBuckets - 1)]++] = a[i];
-    a.swap(tmp);
-  }
-}
 // Stable sort by key for 128 keys or more (the callers sort fewer by comparisons).
 inline void sort_keys(std::vector<Key>& a, std::vector<Key>& tmp, std::vector<std::uint32_t>& count) {
-  if (a.size() < 4096) {
-    radix_sort_keys<8>(a, tmp, count);
-  } else {
-    radix_sort_keys<11>(a, tmp, count);
-  }
+  radix_sort_pairs(a, tmp, count, 4096);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -848,56 +810,6 @@ inline double volume_sweep(VolumeWork& wk, const double* ref) {
 // Contributions: the sweep inside the box of an entering point r.
 // ---------------------------------------------------------------------------------------
 
-// A set of integers in [0, size) with insert, erase and "largest member below i", as a tree
-// of 64-bit words: bit b of word w at level l + 1 says whether word 64 w + b of level l has a
-// bit set. Every operation touches O(log_64 size) words.
-struct PredSet {
-  std::vector<std::uint64_t> words;
-  std::size_t off[7] = {0, 0, 0, 0, 0, 0, 0};
-  int levels = 0;
-
-  void reset(std::int32_t size) {  // empty, over [0, size)
-    levels = 0;
-    std::size_t total = 0, count = std::size_t(size);
-    do {
-      count = (count + 63) / 64;
-      off[levels++] = total;
-      total += count;
-    } while (count > 1);
-    words.assign(total, 0);
-  }
-  void insert(std::int32_t i) {
-    std::size_t v = std::size_t(i);
-    for (int l = 0; l < levels; ++l, v >>= 6) {
-      std::uint64_t& w = words[off[l] + (v >> 6)];
-      const bool was_empty = w == 0;
-      w |= std::uint64_t(1) << (v & 63);
-      if (!was_empty) break;
-    }
-  }
-  void erase(std::int32_t i) {
-    std::size_t v = std::size_t(i);
-    for (int l = 0; l < levels; ++l, v >>= 6) {
-      std::uint64_t& w = words[off[l] + (v >> 6)];
-      w &= ~(std::uint64_t(1) << (v & 63));
-      if (w != 0) break;
-    }
-  }
-  static std::size_t top_bit(std::uint64_t m) { return std::size_t(63 - __builtin_clzll(m)); }
-  std::int32_t pred(std::int32_t i) const {  // -1 when none
-    std::size_t v = std::size_t(i);
-    for (int l = 0; l < levels; ++l, v >>= 6) {
-      const std::uint64_t m = words[off[l] + (v >> 6)] & ((std::uint64_t(1) << (v & 63)) - 1);
-      if (m) {
-        std::size_t j = (v >> 6) * 64 + top_bit(m);
-        for (int d = l - 1; d >= 0; --d) j = j * 64 + top_bit(words[off[d] + j]);
-        return std::int32_t(j);
-      }
-    }
-    return -1;
-  }
-};
-
 // The sweep of contributions4d inside the box B = [x0, rx) x [y0, ry) x [z0, rz) of the
 // entering point r, over the candidate points clipped to B (each with the id of its point).
 // At every height the points seen so far form, in (x, y):
@@ -917,7 +829,7 @@ struct PredSet {
 // A new point is located in the list by its predecessor among the present items: each item
 // has a fixed position in one (x, y) order of all clipped points (the points left of r, all
 // clipped to x = r.x, by y; then the others by (x, y)), and the present positions form a
-// PredSet. The first item before the new point e and its T1 owner s tell everything: e's
+// RankSet. The first item before the new point e and its T1 owner s tell everything: e's
 // corner is uncovered unless s dominates e; covered twice if the T1 item before s or the S2
 // item before e dominates e too. Every item enters and leaves the list and T1 at most once.
 struct ContribSweep {
@@ -927,7 +839,7 @@ struct ContribSweep {
   std::vector<std::uint8_t> t1;
   // The present items as a set of positions (kept empty between sweeps but for the two
   // sentinels at 0 and size - 1), and position -> item.
-  PredSet present;
+  RankSet present;
   std::vector<std::int32_t> item_at;
   double y0 = 0;
   CompensatedSum uncovered;  // r's own contribution
@@ -1012,7 +924,7 @@ struct ContribSweep {
     const std::size_t E = std::size_t(e);
     const double ex = x[E], ey = y[E];
     (void)ex;
-    const std::int32_t a = item_at[std::size_t(present.pred(pos[E]))];
+    const std::int32_t a = item_at[std::size_t(present.pred(std::size_t(pos[E])))];
     const std::int32_t s = t1[std::size_t(a)] ? a : owner[std::size_t(a)];
     if (s != 0 && y[std::size_t(s)] <= ey) {
       // e's corner is covered by s: e matters only if nothing else covers it

@@ -22,6 +22,7 @@
 
 #include "../config.hpp"
 #include "../numeric_hd.hpp"
+#include "../ordering.hpp"
 #include "../pareto.hpp"
 
 namespace tradeoff {
@@ -58,80 +59,6 @@ inline std::vector<rank_t> sorted_rows(const double* p, index_t n, int m, int j_
   pareto::detail::sort_rows_by_columns(p, m, rows, j_begin, j_end, 256);
   return rows;
 }
-
-// A set of integers in [0, n) with insert, erase, predecessor and successor in O(log_64 n):
-// level 0 holds one bit per integer, each higher level one bit per non-empty word below.
-class RankSet {
- public:
-  explicit RankSet(size_t n) {
-    size_t words = n / 64 + 1;
-    for (;;) {
-      levels_.emplace_back(words, 0);
-      if (words == 1) break;
-      words = words / 64 + 1;
-    }
-  }
-
-  void insert(size_t r) {
-    for (auto& level : levels_) {
-      const std::uint64_t bit = std::uint64_t(1) << (r % 64);
-      const bool had_any = level[r / 64] != 0;
-      level[r / 64] |= bit;
-      if (had_any) return;
-      r /= 64;
-    }
-  }
-
-  void erase(size_t r) {
-    for (auto& level : levels_) {
-      level[r / 64] &= ~(std::uint64_t(1) << (r % 64));
-      if (level[r / 64] != 0) return;
-      r /= 64;
-    }
-  }
-
-  // Largest member < r, or -1.
-  std::int64_t pred(size_t r) const {
-    size_t level = 0;
-    for (;; ++level) {  // climb until a word holds a member left of r
-      if (level == levels_.size()) return -1;
-      const std::uint64_t below = levels_[level][r / 64] & ((std::uint64_t(1) << (r % 64)) - 1);
-      if (below != 0) {
-        r = (r / 64) * 64 + size_t(63 - __builtin_clzll(below));
-        break;
-      }
-      r = r / 64;  // look strictly left of this word, one level up
-    }
-    while (level > 0) {  // descend along the rightmost members
-      --level;
-      r = r * 64 + size_t(63 - __builtin_clzll(levels_[level][r]));
-    }
-    return std::int64_t(r);
-  }
-
-  // Smallest member > r, or -1.
-  std::int64_t succ(size_t r) const {
-    size_t level = 0;
-    for (;; ++level) {
-      if (level == levels_.size()) return -1;
-      const size_t bit = r % 64;
-      const std::uint64_t above = bit == 63 ? 0 : levels_[level][r / 64] & (~std::uint64_t(0) << (bit + 1));
-      if (above != 0) {
-        r = (r / 64) * 64 + size_t(__builtin_ctzll(above));
-        break;
-      }
-      r = r / 64;
-    }
-    while (level > 0) {
-      --level;
-      r = r * 64 + size_t(__builtin_ctzll(levels_[level][r]));
-    }
-    return std::int64_t(r);
-  }
-
- private:
-  std::vector<std::vector<std::uint64_t>> levels_;
-};
 
 }  // namespace detail_low
 
@@ -227,7 +154,7 @@ inline double volume3d(const double* p, index_t n, const double* ref) {
     }
     zs[count] = ref[2];
   }
-  detail_low::RankSet stair(count);
+  RankSet stair(count);
   CompensatedSum area, volume;
   constexpr size_t kAhead = 8;  // the sweep's reads of xy are random: prefetch them early
   for (size_t t = 0; t < count; ++t) {
