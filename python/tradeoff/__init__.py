@@ -5,6 +5,7 @@ Implemented so far (see the README for the roadmap):
 
 * Pareto ranking: :func:`pareto_rank`, :func:`nondominated`, :func:`crowding_distance`.
 * Hypervolume: :func:`hypervolume`, :func:`hv_contributions`, :func:`hv_improvement`.
+* Entropic transport: :func:`sinkhorn`, :func:`sinkhorn_points`, :func:`sinkhorn_plan`.
 
 Every function takes one problem or a batch (leading axis), NumPy arrays (CPU) or CuPy arrays
 (GPU), and returns the same array type. ``tradeoff.show_config()`` says which backends loaded.
@@ -16,11 +17,16 @@ __version__ = "0.1.0"
 
 from ._backend import set_backend, using_backend
 from ._config import config, set_num_threads, show_config
+from ._errors import ConvergenceWarning, InfeasibleError
 from .hv import hv_contributions, hv_improvement, hypervolume
 from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
+from .transport import SinkhornResult, sinkhorn, sinkhorn_plan, sinkhorn_points
 
 __all__ = [
     "UNRANKED",
+    "ConvergenceWarning",
+    "InfeasibleError",
+    "SinkhornResult",
     "__version__",
     "config",
     "crowding_distance",
@@ -32,5 +38,8 @@ __all__ = [
     "set_backend",
     "set_num_threads",
     "show_config",
+    "sinkhorn",
+    "sinkhorn_plan",
+    "sinkhorn_points",
     "using_backend",
 ]

@@ -130,9 +130,24 @@ def run(name: str, arrays, *, on_gpu: bool, fallback, gpu_supported=None):
         if on_gpu:
             return getattr(_gpu, name)(*arrays)
         cp = cupy_module()
-        return cp.asnumpy(getattr(_gpu, name)(*(cp.asarray(a) for a in arrays)))
+        result = getattr(_gpu, name)(*(_move(a, cp.asarray) for a in arrays))
+        return _map_result(result, cp.asnumpy)
     module = core_module() if backend == "native" else fallback
     if on_gpu:  # a CPU backend for GPU data: copy over and back
-        result = getattr(module, name)(*(to_numpy(a) for a in arrays))
-        return cupy_module().asarray(result)
+        result = getattr(module, name)(*(_move(a, to_numpy) for a in arrays))
+        return _map_result(result, cupy_module().asarray)
     return getattr(module, name)(*arrays)
+
+
+def _move(value, convert):
+    """Arrays cross devices; Python scalars and None (kernel parameters) stay as they are."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return convert(value)
+
+
+def _map_result(result, convert):
+    """A kernel returns an array or a tuple of arrays (None for an output not asked for)."""
+    if isinstance(result, tuple):
+        return tuple(None if r is None else convert(r) for r in result)
+    return convert(result)

@@ -6,6 +6,7 @@ Python, before any native code or allocation; the native modules trust what they
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -252,3 +253,285 @@ def candidates_for(x, pts: Points, maximize=False, name: str = "candidates"):
         arr = cupy_module().asarray(arr) if pts.on_gpu else np.asarray(arr.get())
     cands = points(arr, maximize, name=name, dtype=np.float64)
     return cands.data, single
+
+
+# --- entropic transport (transport.py) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transport:
+    """A validated transport input: a C-contiguous (B, n, m) cost, or (B, n, d) and (B, m, d)
+    point clouds, in float32 or float64."""
+
+    data: object  # the cost (B, n, m), or the first cloud (B, n, d)
+    other: object  # None, or the second cloud (B, m, d)
+    batched: bool
+    on_gpu: bool
+    n: int
+    m: int
+    has_inf: bool = False  # the cost holds +inf (forbidden pairs)
+    lo: float = 0.0  # the smallest cost
+
+    @property
+    def batch(self) -> int:
+        return self.data.shape[0]
+
+
+def _xp(on_gpu):
+    return cupy_module() if on_gpu else np
+
+
+def transport_cost(cost, name: str = "cost") -> Transport:
+    """A cost matrix (n, m) or batch (B, n, m): real, no NaN, no -inf (+inf = forbidden pair),
+    not empty."""
+    arr = as_array(cost, name)
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n, m) or a 3-D batch of shape (B, n, m); "
+            f"got shape {_shape_text(arr.shape)}"
+        )
+    dtype = real_dtype(arr, name)
+    if 0 in arr.shape:
+        raise ValueError(
+            f"{name} is empty (shape {_shape_text(arr.shape)}): transport needs at least one "
+            "point on each side (n >= 1 and m >= 1) and one problem"
+        )
+    on_gpu = is_gpu_array(arr)
+    xp = _xp(on_gpu)
+    lo, hi = float(arr.min()), float(arr.max())  # two reductions find NaN, -inf and +inf
+    if math.isnan(lo) or math.isnan(hi):
+        bad = first_nan_index(arr)
+        raise ValueError(
+            f"{name} contains NaN at index {bad}; NaN costs have no meaning. Use +inf for a "
+            "forbidden pair, or replace NaN"
+        )
+    if lo == -math.inf:
+        idx = tuple(int(i) for i in np.unravel_index(int(xp.argmin(arr)), arr.shape))
+        raise ValueError(
+            f"{name} contains -inf at index {idx}; a cost of -inf would make the transport cost "
+            "unbounded. Use +inf for a forbidden pair, or clip the costs"
+        )
+    data = xp.ascontiguousarray(arr, dtype=dtype)
+    batched = arr.ndim == 3
+    if not batched:
+        data = data[None]
+    return Transport(data, None, batched, on_gpu, data.shape[1], data.shape[2],
+                     has_inf=hi == math.inf, lo=lo)
+
+
+def point_clouds(x, y) -> Transport:
+    """Point clouds x (n, d), y (m, d) or batches (B, n, d), (B, m, d): finite, same d."""
+    arrs = []
+    for arr, name in ((as_array(x, "x"), "x"), (as_array(y, "y"), "y")):
+        if arr.ndim not in (2, 3):
+            raise ValueError(
+                f"{name} must be a 2-D array of points, shape ({'n' if name == 'x' else 'm'}, d), "
+                f"or a 3-D batch (B, {'n' if name == 'x' else 'm'}, d); got shape "
+                f"{_shape_text(arr.shape)}"
+            )
+        real_dtype(arr, name)
+        if 0 in arr.shape:
+            raise ValueError(
+                f"{name} is empty (shape {_shape_text(arr.shape)}): transport needs at least one "
+                "point with at least one coordinate on each side"
+            )
+        bad = first_nan_index(arr)
+        if bad is not None:
+            raise ValueError(f"{name} contains NaN at index {bad}; points must be finite")
+        if arr.dtype.kind == "f" and not bool(_xp(is_gpu_array(arr)).isfinite(arr).all()):
+            idx = tuple(int(i) for i in np.argwhere(~np.isfinite(to_host(arr)))[0])
+            raise ValueError(f"{name} contains an infinite coordinate at index {idx}; points "
+                             "must be finite")
+        arrs.append(arr)
+    xa, ya = arrs
+    if xa.ndim != ya.ndim or xa.shape[-1] != ya.shape[-1] or (
+        xa.ndim == 3 and xa.shape[0] != ya.shape[0]
+    ):
+        raise ValueError(
+            f"x and y must have the same number of coordinates d (last axis) and, for a batch, "
+            f"the same batch size; got shapes {_shape_text(xa.shape)} and {_shape_text(ya.shape)}"
+        )
+    if is_gpu_array(xa) != is_gpu_array(ya):
+        raise TypeError("x and y must live on the same device (both NumPy or both CuPy arrays)")
+    dtype = np.result_type(real_dtype(xa, "x"), real_dtype(ya, "y"))
+    on_gpu = is_gpu_array(xa)
+    xp = _xp(on_gpu)
+    xd, yd = xp.ascontiguousarray(xa, dtype=dtype), xp.ascontiguousarray(ya, dtype=dtype)
+    batched = xa.ndim == 3
+    if not batched:
+        xd, yd = xd[None], yd[None]
+    return Transport(xd, yd, batched, on_gpu, xd.shape[1], yd.shape[1])
+
+
+def to_host(arr) -> np.ndarray:
+    return arr.get() if is_gpu_array(arr) else np.asarray(arr)
+
+
+def transport_weights(w, name: str, size: int, prob: Transport):
+    """Weights for one side: None (uniform 1/size), (size,) shared by the batch, or (B, size).
+    Nonnegative, finite, with a positive total per problem. Returns float64 (B, size)."""
+    xp = _xp(prob.on_gpu)
+    if w is None:
+        return xp.full((prob.batch, size), 1.0 / size, dtype=np.float64)
+    arr = as_array(w, name)
+    if arr.dtype.kind not in "fiub":
+        real_dtype(arr, name)  # raises the dtype message
+    allowed = [(size,)] + ([(prob.batch, size)] if prob.batched else [])
+    if tuple(arr.shape) not in allowed:
+        expected = " or ".join(_shape_text(s) for s in allowed)
+        raise ValueError(
+            f"{name} must have shape {expected} to match the problem; got shape "
+            f"{_shape_text(arr.shape)}"
+        )
+    host = np.asarray(to_host(arr), dtype=np.float64)
+    if not np.isfinite(host).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
+        raise ValueError(f"{name} must be finite; got {host[bad]} at index {bad}")
+    if (host < 0).any():
+        bad = tuple(int(i) for i in np.argwhere(host < 0)[0])
+        raise ValueError(
+            f"{name} must be nonnegative (weights are masses); got {host[bad]} at index {bad}"
+        )
+    host = np.ascontiguousarray(np.broadcast_to(host, (prob.batch, size)))
+    totals = host.sum(axis=1)
+    if (totals <= 0).any():
+        k = int(np.argmin(totals > 0))
+        where = f" (problem {k} of the batch)" if prob.batched else ""
+        raise ValueError(
+            f"{name} must have a positive total mass{where}; got all zeros. Give at least one "
+            "point a positive weight"
+        )
+    return xp.asarray(host) if prob.on_gpu else host
+
+
+def balanced_weights(a, b, prob: Transport, dtypes):
+    """Balanced transport needs equal totals: they must agree to a relative 1e-6 (1e-4 when a
+    weight array is float32); b is then rescaled to a's total exactly. Returns b."""
+    rtol = 1e-4 if any(np.dtype(d) in (np.float32, np.float16) for d in dtypes) else 1e-6
+    sa, sb = to_host(a).sum(axis=1), to_host(b).sum(axis=1)
+    off = np.abs(sa - sb) > rtol * np.maximum(sa, sb)
+    if off.any():
+        k = int(np.argmax(off))
+        where = f" (problem {k} of the batch)" if prob.batched else ""
+        raise ValueError(
+            f"a and b must have equal totals for balanced transport{where}; got sum(a) = "
+            f"{sa[k]:.17g} and sum(b) = {sb[k]:.17g}. Normalize both (a / a.sum(), "
+            "b / b.sum()), or pass tau= for unbalanced transport"
+        )
+    scale = _xp(prob.on_gpu).asarray((sa / sb)[:, None])
+    return b * scale
+
+
+def positive_finite(value, name: str, hint: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number; got {value!r}")
+    value = float(value)
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a positive finite number; got {value}. {hint}")
+    return value
+
+
+def kl_strengths(tau):
+    """tau: None or inf (balanced), a positive number (both sides) or a pair (tau_a, tau_b);
+    inf on a side makes that marginal hard."""
+    pair = tau if isinstance(tau, (tuple, list)) else (tau, tau)
+    if len(pair) != 2:
+        raise ValueError(f"tau must be None, a number or a pair (tau_a, tau_b); got {tau!r}")
+    out = []
+    for t in pair:
+        if t is None:
+            out.append(math.inf)
+            continue
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real) or math.isnan(t):
+            raise TypeError(f"tau must be None, a number or a pair (tau_a, tau_b); got {tau!r}")
+        if not t > 0:
+            raise ValueError(
+                f"tau must be positive (the strength of the KL penalty on a marginal; inf for a "
+                f"hard marginal); got {t}"
+            )
+        out.append(float(t))
+    return out[0], out[1]
+
+
+def choice(value, name: str, options: dict) -> int:
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(
+            f"{name} must be one of {', '.join(repr(k) for k in options)}; got {value!r}"
+        )
+    return options[value]
+
+
+def nonnegative_float(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0; got {value!r}")
+    value = float(value)
+    if not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0; got {value}")
+    return value
+
+
+def annealing_factor(value):
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"eps_scaling must be None or a factor in (0, 1); got {value!r}")
+    value = float(value)
+    if not 0 < value < 1:
+        raise ValueError(
+            f"eps_scaling must be None or a factor in (0, 1) (each stage multiplies eps by it, "
+            f"e.g. 0.5); got {value}"
+        )
+    return value
+
+
+def initial_potentials(init, prob: Transport):
+    """``init``: None (zeros) or a pair (f, g) of shapes (n,), (m,) or, for a batch, (B, n),
+    (B, m); finite. Returns float64 (B, n), (B, m) copies."""
+    xp = _xp(prob.on_gpu)
+    if init is None:
+        return xp.zeros((prob.batch, prob.n)), xp.zeros((prob.batch, prob.m))
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError(
+            "init must be None or a pair (f, g) of potentials, e.g. init=(result.f, result.g); "
+            f"got {type(init).__name__}"
+        )
+    out = []
+    for value, name, size in ((init[0], "f", prob.n), (init[1], "g", prob.m)):
+        arr = as_array(value, f"init {name}")
+        allowed = [(size,)] + ([(prob.batch, size)] if prob.batched else [])
+        if tuple(arr.shape) not in allowed:
+            expected = " or ".join(_shape_text(s) for s in allowed)
+            raise ValueError(
+                f"init potential {name} must have shape {expected}; got shape "
+                f"{_shape_text(arr.shape)}"
+            )
+        real_dtype(arr, f"init potential {name}")
+        host = np.asarray(to_host(arr), dtype=np.float64)
+        if not np.isfinite(host).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
+            raise ValueError(f"init potential {name} must be finite; got {host[bad]} at {bad}")
+        host = np.ascontiguousarray(np.broadcast_to(host, (prob.batch, size)), dtype=np.float64)
+        out.append(xp.asarray(host) if prob.on_gpu else host)
+    return out[0], out[1]
+
+
+def feasible_support(prob: Transport, a, b, error):
+    """Every row must have a finite cost to some column of positive weight, and every column to
+    some row of positive weight (else its potential is infinite and, with positive weight, the
+    balanced problem is infeasible): raises ``error`` (InfeasibleError) naming the first."""
+    if not prob.has_inf:
+        return
+    cost, batched = prob.data, prob.batched
+    xp = _xp(prob.on_gpu)
+    finite = xp.isfinite(cost)
+    for axis, w, side, other in ((2, b, "row", "column"), (1, a, "column", "row")):
+        wpos = (w > 0)[:, None, :] if axis == 2 else (w > 0)[:, :, None]
+        ok = xp.any(finite & wpos, axis=axis)
+        if not bool(ok.all()):
+            k, i = (int(v) for v in np.argwhere(~to_host(ok))[0])
+            where = f" of problem {k}" if batched else ""
+            raise error(
+                f"{side} {i}{where} has no finite cost to any {other} of positive weight (every "
+                f"such pair is forbidden by +inf): no transport plan exists. Allow at least one "
+                f"pair for it, or remove the {side}"
+            )
