@@ -10,6 +10,7 @@ namespace tradeoff {
 namespace bindings {
 void register_pareto(py::module_& m);
 void register_hypervolume(py::module_& m);
+void register_sinkhorn(py::module_& m);
 }  // namespace bindings
 }  // namespace tradeoff
 
@@ -28,4 +29,5 @@ PYBIND11_MODULE(_core, m) {
   m.attr("unranked") = tradeoff::kUnranked;
   tradeoff::bindings::register_pareto(m);
   tradeoff::bindings::register_hypervolume(m);
+  tradeoff::bindings::register_sinkhorn(m);
 }
