@@ -10,9 +10,11 @@
 // it validates shapes and dtypes, allocates outputs and workspaces with CuPy and picks the
 // float32 or float64 entry point. The GIL is released around every launch.
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "launchers.hpp"
 
@@ -145,6 +147,100 @@ void def_hypervolume(py::module_& mod) {
               .c_str());
 }
 
+// --- Sinkhorn (cuda/sinkhorn.cu): log domain, float32 / float64 cost -------------------------
+
+template <class T>
+void sinkhorn_dense(addr_t cost, addr_t a, addr_t b, addr_t f0, addr_t g0,
+                    const std::vector<double>& eps_stages, double tau_a, double tau_b,
+                    std::int64_t max_iter, double tol, std::int64_t stage_iter,
+                    std::int64_t batch, std::int64_t n, std::int64_t m, addr_t plan, addr_t f,
+                    addr_t g, addr_t cost_out, addr_t objective, addr_t err, addr_t n_iter,
+                    addr_t method_used, addr_t workspace, std::int64_t workspace_bytes,
+                    addr_t stream, int device) {
+  tradeoff::cuda::sinkhorn_dense<T>(
+      reinterpret_cast<const T*>(cost), reinterpret_cast<const double*>(a),
+      reinterpret_cast<const double*>(b), reinterpret_cast<const double*>(f0),
+      reinterpret_cast<const double*>(g0), eps_stages.data(),
+      static_cast<std::int64_t>(eps_stages.size()), tau_a, tau_b, max_iter, tol, stage_iter,
+      batch, n, m, reinterpret_cast<T*>(plan), reinterpret_cast<double*>(f),
+      reinterpret_cast<double*>(g), reinterpret_cast<double*>(cost_out),
+      reinterpret_cast<double*>(objective), reinterpret_cast<double*>(err),
+      reinterpret_cast<std::int64_t*>(n_iter), reinterpret_cast<std::uint8_t*>(method_used),
+      reinterpret_cast<void*>(workspace), workspace_bytes, stream, device);
+}
+
+template <class T>
+void sinkhorn_points(addr_t x, addr_t y, addr_t a, addr_t b, addr_t f0, addr_t g0,
+                     const std::vector<double>& eps_stages, double tau_a, double tau_b,
+                     std::int64_t max_iter, double tol, std::int64_t metric,
+                     std::int64_t stage_iter, std::int64_t batch, std::int64_t n, std::int64_t m,
+                     std::int64_t d, addr_t plan, addr_t f, addr_t g, addr_t cost_out,
+                     addr_t objective, addr_t err, addr_t n_iter, addr_t method_used,
+                     addr_t workspace, std::int64_t workspace_bytes, addr_t stream, int device) {
+  tradeoff::cuda::sinkhorn_points<T>(
+      reinterpret_cast<const T*>(x), reinterpret_cast<const T*>(y),
+      reinterpret_cast<const double*>(a), reinterpret_cast<const double*>(b),
+      reinterpret_cast<const double*>(f0), reinterpret_cast<const double*>(g0),
+      eps_stages.data(), static_cast<std::int64_t>(eps_stages.size()), tau_a, tau_b, max_iter,
+      tol, metric, stage_iter, batch, n, m, d, reinterpret_cast<T*>(plan),
+      reinterpret_cast<double*>(f), reinterpret_cast<double*>(g),
+      reinterpret_cast<double*>(cost_out), reinterpret_cast<double*>(objective),
+      reinterpret_cast<double*>(err), reinterpret_cast<std::int64_t*>(n_iter),
+      reinterpret_cast<std::uint8_t*>(method_used), reinterpret_cast<void*>(workspace),
+      workspace_bytes, stream, device);
+}
+
+constexpr const char* kSinkhornDoc =
+    "a, f0 (batch, n) and b, g0 (batch, m) float64 device arrays; eps_stages a list of floats\n"
+    "(decreasing, the last = eps); tau = inf for a hard marginal. Writes f (batch, n), g (batch,\n"
+    "m), cost_out, objective, err (batch,) float64, n_iter (batch,) int64, method_used (batch,)\n"
+    "uint8 (always 0: the GPU runs the log domain) and the plan (batch, n, m) when plan != 0.\n"
+    "workspace: device memory of workspace_bytes >= sinkhorn_workspace_bytes(batch, n, m,\n"
+    "len(eps_stages)). Small problems (sinkhorn_fused(n, m)) run in one asynchronous launch;\n"
+    "larger ones block until the iterations are done (a convergence counter is read back every\n"
+    "sinkhorn_check_every() iterations), the final pass queued on `stream`.\n"
+    "Internal: call tradeoff.sinkhorn / tradeoff.sinkhorn_points (or tradeoff._gpu).";
+
+template <class T>
+void def_sinkhorn(py::module_& mod, const std::string& suffix) {
+  mod.def(("sinkhorn_dense_" + suffix).c_str(), &sinkhorn_dense<T>, py::arg("cost"), py::arg("a"),
+          py::arg("b"), py::arg("f0"), py::arg("g0"), py::arg("eps_stages"), py::arg("tau_a"),
+          py::arg("tau_b"), py::arg("max_iter"), py::arg("tol"), py::arg("stage_iter"),
+          py::arg("batch"), py::arg("n"), py::arg("m"), py::arg("plan"), py::arg("f"),
+          py::arg("g"), py::arg("cost_out"), py::arg("objective"), py::arg("err"),
+          py::arg("n_iter"), py::arg("method_used"), py::arg("workspace"),
+          py::arg("workspace_bytes"), py::arg("stream"), py::arg("device"),
+          py::call_guard<py::gil_scoped_release>(),
+          (std::string("Log-domain Sinkhorn on a (batch, n, m) C-contiguous " + suffix +
+                       " cost device array\n(+inf = forbidden pair). ") +
+           kSinkhornDoc)
+              .c_str());
+  mod.def(("sinkhorn_points_" + suffix).c_str(), &sinkhorn_points<T>, py::arg("x"), py::arg("y"),
+          py::arg("a"), py::arg("b"), py::arg("f0"), py::arg("g0"), py::arg("eps_stages"),
+          py::arg("tau_a"), py::arg("tau_b"), py::arg("max_iter"), py::arg("tol"),
+          py::arg("metric"), py::arg("stage_iter"), py::arg("batch"), py::arg("n"), py::arg("m"),
+          py::arg("d"), py::arg("plan"), py::arg("f"), py::arg("g"), py::arg("cost_out"),
+          py::arg("objective"), py::arg("err"), py::arg("n_iter"), py::arg("method_used"),
+          py::arg("workspace"), py::arg("workspace_bytes"), py::arg("stream"), py::arg("device"),
+          py::call_guard<py::gil_scoped_release>(),
+          (std::string("Log-domain Sinkhorn between point clouds x (batch, n, d) and y\n"
+                       "(batch, m, d), C-contiguous " + suffix + " device arrays, the cost\n"
+                       "computed on the fly (metric 0 = squared Euclidean, 1 = Euclidean). ") +
+           kSinkhornDoc)
+              .c_str());
+}
+
+void def_sinkhorn_common(py::module_& mod) {
+  mod.def("sinkhorn_workspace_bytes", &tradeoff::cuda::sinkhorn_workspace_bytes, py::arg("batch"),
+          py::arg("n"), py::arg("m"), py::arg("n_stages"),
+          "Bytes of device workspace a Sinkhorn launch on (batch, n, m) with n_stages eps stages\n"
+          "needs (dense or points).");
+  mod.def("sinkhorn_fused", &tradeoff::cuda::sinkhorn_fused, py::arg("n"), py::arg("m"),
+          "True when (n, m) problems run the fused solver (one block per problem, one launch).");
+  mod.def("sinkhorn_check_every", &tradeoff::cuda::sinkhorn_check_every,
+          "Iterations between two reads of the Sinkhorn convergence counter by the host.");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, mod) {
@@ -176,4 +272,7 @@ PYBIND11_MODULE(_cuda, mod) {
   def_pareto<float>(mod, "float32");
   def_pareto<double>(mod, "float64");
   def_hypervolume(mod);
+  def_sinkhorn<float>(mod, "float32");
+  def_sinkhorn<double>(mod, "float64");
+  def_sinkhorn_common(mod);
 }

@@ -150,6 +150,95 @@ void hv_improvement(const double* points, const double* candidates, const double
                     double* improvement, double* sorted, std::int64_t* counts, double* scratch,
                     std::int64_t scratch_size, std::uintptr_t stream, int device);
 
+// ---------------------------------------------------------------------------------------------
+// Entropic optimal transport, Sinkhorn in the log domain (cuda/sinkhorn.cu; bodies shared with
+// the CPU in cpp/include/tradeoff/sinkhorn_hd.hpp). The conventions, the eps stages and the stop
+// rule are the CPU kernel's (cpp/include/tradeoff/sinkhorn.hpp): plan
+// P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps), C_ij = +inf a forbidden pair, tau = +inf a hard
+// marginal; every stage but the last runs stage_iter iterations, the last up to max_iter with
+// the test "marginal error <= tol" before each f update, applied per problem on the device at
+// every iteration (each problem of a batch stops at its own iteration); a final pass on the
+// returned potentials gives err, the transport cost sum P_ij C_ij, the entropic objective and
+// the plan.
+// The GPU always runs the log domain (method_used = 0): there is no `method` argument.
+//
+// Device arrays (C-contiguous, on `device`): a, f0 (batch, n) and b, g0 (batch, m) float64
+// (read only); outputs f (batch, n), g (batch, m), cost_out, objective, err (batch,) float64,
+// n_iter (batch,) int64, method_used (batch,) uint8, plan (batch, n, m) of T or null (not
+// written). eps_stages is HOST memory (n_stages >= 1 values, the last = the target eps).
+// workspace: device memory of workspace_bytes >= sinkhorn_workspace_bytes(batch, n, m,
+// n_stages) (contents on entry irrelevant; 256-byte aligned, as CuPy allocates).
+//
+// Synchronization: small problems (sinkhorn_fused) run in one launch, asynchronous on
+// `stream` (the eps stages are copied from pageable host memory first). Larger ones: the
+// launcher reads a 4-byte counter of unconverged problems back every sinkhorn_check_every()
+// iterations of the final stage (so it blocks the calling thread while the solve runs), and
+// returns with the final pass queued on `stream`.
+//
+// Preconditions checked here (std::invalid_argument) before the device is touched: sizes >= 0,
+// batch, n, m <= INT32_MAX, the element counts fit int64, eps_stages finite and > 0,
+// tau_a, tau_b > 0 (inf allowed), max_iter, stage_iter >= 0, tol >= 0, the workspace large
+// enough, non-null
+// pointers for everything read or written (nothing runs when batch * n * m == 0: the Python
+// layer handles empty problems); for points also 1 <= d <= INT32_MAX and metric in {0, 1}.
+
+// Bytes of workspace a launch on (batch, n, m) with n_stages eps stages needs: about
+// 8 (3 n + m) + 16 m * chunks bytes per problem (chunks = row chunks of the column pass, few;
+// none for fused problems) + 8 n_stages. std::invalid_argument for negative sizes or a size
+// that overflows.
+std::int64_t sinkhorn_workspace_bytes(std::int64_t batch, std::int64_t n, std::int64_t m,
+                                      std::int64_t n_stages);
+
+// True when problems of (n, m) run the fused solver: one block per problem and ONE launch for
+// the whole solve (nothing read back, fully asynchronous); else four launches per iteration
+// and a counter read every sinkhorn_check_every() iterations. Depends on (n, m) only, so a
+// problem gives the same bits alone or in a batch.
+bool sinkhorn_fused(std::int64_t n, std::int64_t m) noexcept;
+
+// Iterations between two reads of the convergence counter by the host.
+std::int64_t sinkhorn_check_every() noexcept;
+
+// Dense cost (batch, n, m) of T.
+template <class T>
+void sinkhorn_dense(const T* cost, const double* a, const double* b, const double* f0,
+                    const double* g0, const double* eps_stages, std::int64_t n_stages,
+                    double tau_a, double tau_b, std::int64_t max_iter, double tol,
+                    std::int64_t stage_iter, std::int64_t batch, std::int64_t n, std::int64_t m,
+                    T* plan, double* f, double* g, double* cost_out, double* objective,
+                    double* err, std::int64_t* n_iter, std::uint8_t* method_used,
+                    void* workspace, std::int64_t workspace_bytes, std::uintptr_t stream,
+                    int device);
+
+// Point clouds x (batch, n, d), y (batch, m, d) of T; C_ij computed on the fly: metric 0 =
+// squared Euclidean distance (no 1/2), 1 = Euclidean distance. Memory O((n + m) d) besides the
+// optional plan.
+template <class T>
+void sinkhorn_points(const T* x, const T* y, const double* a, const double* b, const double* f0,
+                     const double* g0, const double* eps_stages, std::int64_t n_stages,
+                     double tau_a, double tau_b, std::int64_t max_iter, double tol,
+                     std::int64_t metric, std::int64_t stage_iter, std::int64_t batch,
+                     std::int64_t n, std::int64_t m, std::int64_t d, T* plan, double* f,
+                     double* g, double* cost_out, double* objective, double* err,
+                     std::int64_t* n_iter, std::uint8_t* method_used, void* workspace,
+                     std::int64_t workspace_bytes, std::uintptr_t stream, int device);
+
+// The instantiations live in cuda/sinkhorn.cu.
+#define TRADEOFF_SK_DECLARE(T)                                                                  \
+  extern template void sinkhorn_dense<T>(                                                      \
+      const T*, const double*, const double*, const double*, const double*, const double*,     \
+      std::int64_t, double, double, std::int64_t, double, std::int64_t, std::int64_t,          \
+      std::int64_t, std::int64_t, T*, double*, double*, double*, double*, double*,             \
+      std::int64_t*, std::uint8_t*, void*, std::int64_t, std::uintptr_t, int);                 \
+  extern template void sinkhorn_points<T>(                                                     \
+      const T*, const T*, const double*, const double*, const double*, const double*,          \
+      const double*, std::int64_t, double, double, std::int64_t, double, std::int64_t,         \
+      std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, T*, double*,       \
+      double*, double*, double*, double*, std::int64_t*, std::uint8_t*, void*, std::int64_t,   \
+      std::uintptr_t, int);
+TRADEOFF_SK_DECLARE(float)
+TRADEOFF_SK_DECLARE(double)
+#undef TRADEOFF_SK_DECLARE
+
 }  // namespace cuda
 }  // namespace tradeoff
 

@@ -345,3 +345,210 @@ def hv_improvement(points, candidates, ref):
 
 
 __all__ += ["hv_contributions", "hv_improvement", "hv_supported", "hypervolume"]
+
+
+# --- Sinkhorn (cuda/sinkhorn.cu over cpp/include/tradeoff/sinkhorn_hd.hpp) ---------------------
+#
+# The kernel interface shared with ``tradeoff._core`` and ``tradeoff._fallback.sinkhorn`` (see
+# python/tradeoff/transport.py): CuPy arrays in, a tuple (plan, f, g, cost, objective, n_iter,
+# err, method_used) of CuPy arrays out, on the cost's (or x's) device. Notes:
+# * the GPU runs the log domain only: ``method`` is accepted (0 auto, 1 log, 2 scaling) and
+#   ignored, and ``method_used`` is 0 for every problem;
+# * the stop rule is the CPU's, applied on the device at every iteration of the final stage
+#   (each problem of a batch stops at its own iteration and then stays untouched), so n_iter
+#   and the potentials are the CPU log domain's up to rounding;
+# * small problems (``_cuda.sinkhorn_fused(n, m)``: n m <= 16384, n <= 1024) run the whole
+#   solve in one launch, one block per problem, asynchronous on the current stream; larger ones
+#   launch four kernels per iteration and read a counter of unconverged problems back every
+#   ``_cuda.sinkhorn_check_every()`` iterations to stop launching (the call blocks until the
+#   iterations are done; the final pass is queued on the current stream).
+# The path depends on (n, m) only: a problem gives the same bits alone or in any batch.
+# Every device workspace is allocated here with CuPy (the C++ launchers never allocate).
+
+
+def _sk_host_floats(values, fn: str, name: str):
+    """A 1-D list of Python floats from a NumPy / CuPy array or a sequence (host copy)."""
+    import numpy as np
+
+    if hasattr(values, "__cuda_array_interface__"):
+        values = _cupy().asnumpy(values)
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: expected {name} as a non-empty 1-D array; got shape {arr.shape}"
+        )
+    return [float(v) for v in arr]
+
+
+def _sk_main(cp, arr, fn: str, name: str, axes: str):
+    """Checks the array that decides the device and dtype: (B, n, k) C-contiguous float."""
+    if not isinstance(arr, cp.ndarray):
+        raise TypeError(f"tradeoff._gpu.{fn}: expected {name} as a cupy.ndarray; got {type(arr)!r}")
+    if arr.ndim != 3 or not arr.flags.c_contiguous:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: expected {name} as a C-contiguous {axes} array; got shape "
+            f"{arr.shape}, c_contiguous={arr.flags.c_contiguous} (internal: call the public "
+            "tradeoff functions)"
+        )
+    if arr.dtype not in (cp.float32, cp.float64):
+        raise TypeError(
+            f"tradeoff._gpu.{fn}: expected float32 or float64 {name}; got {arr.dtype} "
+            "(internal: call the public tradeoff functions)"
+        )
+    return tuple(int(s) for s in arr.shape)
+
+
+def _sk_vector(cp, arr, like, fn: str, name: str, shape: tuple[int, int]):
+    """``arr`` as a C-contiguous float64 CuPy array of ``shape`` on ``like``'s device (a NumPy
+    array is copied over; the caller's array is never modified)."""
+    if isinstance(arr, cp.ndarray) and arr.device != like.device:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: {name} is on device {arr.device.id} but the data are on "
+            f"device {like.device.id}"
+        )
+    with like.device:
+        out = cp.ascontiguousarray(cp.asarray(arr), dtype=cp.float64)
+    if tuple(out.shape) != shape:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: expected {name} of shape {shape}; got {tuple(out.shape)} "
+            "(internal: call the public tradeoff functions)"
+        )
+    return out
+
+
+def _sk_scalars(fn, tau_a, tau_b, max_iter, tol, stage_iter, want_plan):
+    # float()/int()/bool() also take 0-d CuPy arrays (the forced-cuda path converts scalars).
+    tau_a, tau_b, tol = float(tau_a), float(tau_b), float(tol)
+    max_iter, stage_iter, want_plan = int(max_iter), int(stage_iter), bool(want_plan)
+    if not (tau_a > 0 and tau_b > 0):
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: tau_a and tau_b must be > 0 (inf = hard); got {tau_a}, {tau_b}"
+        )
+    if max_iter < 0 or stage_iter < 0 or not tol >= 0:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: need max_iter >= 0, stage_iter >= 0, tol >= 0; got "
+            f"{max_iter}, {stage_iter}, {tol}"
+        )
+    return tau_a, tau_b, max_iter, tol, stage_iter, want_plan
+
+
+def _sk_run(cp, mod, fn, main, batch, n, m, n_stages, dtype, want_plan, launch):
+    """Allocates the outputs and the workspace, launches, returns the kernel-interface tuple."""
+    with main.device:
+        plan = cp.empty((batch, n, m), dtype=dtype) if want_plan else None
+        f = cp.empty((batch, n), dtype=cp.float64)
+        g = cp.empty((batch, m), dtype=cp.float64)
+        cost = cp.empty(batch, dtype=cp.float64)
+        objective = cp.empty(batch, dtype=cp.float64)
+        err = cp.empty(batch, dtype=cp.float64)
+        n_iter = cp.empty(batch, dtype=cp.int64)
+        method_used = cp.zeros(batch, dtype=cp.uint8)
+        if batch == 0:
+            cost.fill(0.0)
+            objective.fill(0.0)
+            err.fill(0.0)
+            n_iter.fill(0)
+            return plan, f, g, cost, objective, n_iter, err, method_used
+        if n == 0 or m == 0:
+            raise ValueError(
+                f"tradeoff._gpu.{fn}: the GPU kernels need n, m >= 1; got n={n}, m={m} (the "
+                "public functions handle empty inputs)"
+            )
+        device_id = main.device.id
+        _ensure_device(mod, device_id)
+        nbytes = int(mod.sinkhorn_workspace_bytes(batch, n, m, n_stages))
+        workspace = cp.empty(max(nbytes, 1), dtype=cp.uint8)
+        stream = cp.cuda.get_current_stream()
+        launch(
+            0 if plan is None else plan.data.ptr,
+            f.data.ptr, g.data.ptr, cost.data.ptr, objective.data.ptr, err.data.ptr,
+            n_iter.data.ptr, method_used.data.ptr, workspace.data.ptr, nbytes,
+            stream.ptr, device_id,
+        )  # fmt: skip
+    return plan, f, g, cost, objective, n_iter, err, method_used
+
+
+def sinkhorn_dense(cost, a, b, f0, g0, eps_stages, tau_a, tau_b, max_iter, tol, method,
+                   stage_iter, want_plan):  # fmt: skip
+    """Entropic transport on the GPU, dense cost, log domain (cuda/sinkhorn.cu).
+
+    cost: C-contiguous (B, n, m) float32/float64 CuPy array (+inf = forbidden pair);
+    a, f0 (B, n) and b, g0 (B, m) float64 (other floats are cast, NumPy arrays copied over);
+    eps_stages: 1-D float64 NumPy or CuPy array (decreasing, the last = eps); tau_a, tau_b
+    (inf = hard marginal), max_iter, tol, method (ignored: always the log domain), stage_iter,
+    want_plan. Returns (plan or None, f, g, cost, objective, n_iter, err, method_used) as CuPy
+    arrays on the cost's device: plan (B, n, m) of the cost dtype, f (B, n), g (B, m),
+    cost/objective/err (B,) float64, n_iter (B,) int64, method_used (B,) uint8 (all 0).
+    One warp per row and blocks of 32 columns per column half-step: O(B n m) work and cost
+    reads per iteration; see cuda/sinkhorn.cu.
+    """
+    fn = "sinkhorn_dense"
+    cp, mod = _cupy(), _cuda_module()
+    batch, n, m = _sk_main(cp, cost, fn, "cost", "(B, n, m)")
+    tau_a, tau_b, max_iter, tol, stage_iter, want_plan = _sk_scalars(
+        fn, tau_a, tau_b, max_iter, tol, stage_iter, want_plan
+    )
+    if int(method) not in (0, 1, 2):
+        raise ValueError(f"tradeoff._gpu.{fn}: method must be 0, 1 or 2; got {method}")
+    eps = _sk_host_floats(eps_stages, fn, "eps_stages")
+    a = _sk_vector(cp, a, cost, fn, "a", (batch, n))
+    b = _sk_vector(cp, b, cost, fn, "b", (batch, m))
+    f0 = _sk_vector(cp, f0, cost, fn, "f0", (batch, n))
+    g0 = _sk_vector(cp, g0, cost, fn, "g0", (batch, m))
+    launcher = getattr(mod, "sinkhorn_dense_" + cost.dtype.name)
+
+    def launch(plan, f, g, c, obj, err, n_iter, used, ws, nbytes, stream, device):
+        launcher(
+            cost.data.ptr, a.data.ptr, b.data.ptr, f0.data.ptr, g0.data.ptr, eps, tau_a, tau_b,
+            max_iter, tol, stage_iter, batch, n, m, plan, f, g, c, obj, err, n_iter, used, ws,
+            nbytes, stream, device,
+        )  # fmt: skip
+
+    return _sk_run(cp, mod, fn, cost, batch, n, m, len(eps), cost.dtype, want_plan, launch)
+
+
+def sinkhorn_points(x, y, a, b, f0, g0, eps_stages, tau_a, tau_b, max_iter, tol, metric,
+                    stage_iter, want_plan):  # fmt: skip
+    """Entropic transport on the GPU between point clouds, cost computed on the fly.
+
+    x: C-contiguous (B, n, d), y: (B, m, d) CuPy arrays of the same float dtype; metric 0 =
+    squared Euclidean distance (no 1/2), 1 = Euclidean. Other arguments and the returned tuple
+    as :func:`sinkhorn_dense` (log domain, method_used 0). Memory O(B (n + m) d) besides the
+    optional plan; O(B n m d) work per iteration.
+    """
+    fn = "sinkhorn_points"
+    cp, mod = _cupy(), _cuda_module()
+    batch, n, d = _sk_main(cp, x, fn, "x", "(B, n, d)")
+    by, m, dy = _sk_main(cp, y, fn, "y", "(B, m, d)")
+    if (by, dy) != (batch, d):
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: x {tuple(x.shape)} and y {tuple(y.shape)} must share B and d"
+        )
+    if y.dtype != x.dtype or y.device != x.device:
+        raise ValueError(f"tradeoff._gpu.{fn}: x and y must share dtype and device")
+    tau_a, tau_b, max_iter, tol, stage_iter, want_plan = _sk_scalars(
+        fn, tau_a, tau_b, max_iter, tol, stage_iter, want_plan
+    )
+    metric = int(metric)
+    if metric not in (0, 1):
+        raise ValueError(f"tradeoff._gpu.{fn}: metric must be 0 or 1; got {metric}")
+    if batch > 0 and n > 0 and m > 0 and d == 0:
+        raise ValueError(f"tradeoff._gpu.{fn}: the GPU kernels need d >= 1; got d=0")
+    eps = _sk_host_floats(eps_stages, fn, "eps_stages")
+    a = _sk_vector(cp, a, x, fn, "a", (batch, n))
+    b = _sk_vector(cp, b, x, fn, "b", (batch, m))
+    f0 = _sk_vector(cp, f0, x, fn, "f0", (batch, n))
+    g0 = _sk_vector(cp, g0, x, fn, "g0", (batch, m))
+    launcher = getattr(mod, "sinkhorn_points_" + x.dtype.name)
+
+    def launch(plan, f, g, c, obj, err, n_iter, used, ws, nbytes, stream, device):
+        launcher(
+            x.data.ptr, y.data.ptr, a.data.ptr, b.data.ptr, f0.data.ptr, g0.data.ptr, eps,
+            tau_a, tau_b, max_iter, tol, metric, stage_iter, batch, n, m, d, plan, f, g, c, obj,
+            err, n_iter, used, ws, nbytes, stream, device,
+        )  # fmt: skip
+
+    return _sk_run(cp, mod, fn, x, batch, n, m, len(eps), x.dtype, want_plan, launch)
+
+
+__all__ += ["sinkhorn_dense", "sinkhorn_points"]
