@@ -97,3 +97,72 @@ def grid_hypervolume(points, ref) -> int:
     for q in p:
         covered |= np.all(cells >= q, axis=1)
     return int(covered.sum())
+
+
+# ------------------------------------------------------------------ entropic transport oracles
+
+
+def sq_dists(x, y) -> np.ndarray:
+    """Squared Euclidean distances ||x_i - y_j||^2 by explicit differences (float64)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    return ((x[..., :, None, :] - y[..., None, :, :]) ** 2).sum(axis=-1)
+
+
+def kl_div(p, q) -> float:
+    """Generalized KL(p | q) = sum p log(p / q) - p + q, with 0 log 0 = 0."""
+    p = np.asarray(p, dtype=np.float64).ravel()
+    q = np.asarray(q, dtype=np.float64).ravel()
+    pos = p > 0
+    return float(np.sum(p[pos] * np.log(p[pos] / q[pos])) - p.sum() + q.sum())
+
+
+def exact_ot(a, b, cost):
+    """Exact optimal transport by the linear program (scipy's HiGHS): (cost, plan).
+    +inf entries are forbidden pairs (upper bound 0). Skips the test when SciPy is missing."""
+    linprog = pytest.importorskip("scipy.optimize").linprog
+
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(cost, dtype=np.float64)
+    n, m = c.shape
+    rows = np.kron(np.eye(n), np.ones((1, m)))
+    cols = np.kron(np.ones((1, n)), np.eye(m))
+    finite = np.isfinite(c).ravel()
+    bounds = [(0, None) if ok else (0, 0) for ok in finite]
+    res = linprog(
+        np.where(finite, c.ravel(), 0.0),
+        A_eq=np.vstack([rows, cols]),
+        b_eq=np.concatenate([a, b]),
+        bounds=bounds,
+        method="highs",
+    )
+    assert res.status == 0, res.message
+    return float(res.fun), res.x.reshape(n, m)
+
+
+def scaling_sinkhorn(a, b, cost, eps, iters, tau_a=np.inf, tau_b=np.inf):
+    """Independent textbook oracle (moderate eps only): the plain scaling form
+    u <- (a / K v)^la, v <- (b / K^T u)^lb with K = exp(-C / eps) (0 where C = +inf), written
+    for the plan diag(u) K diag(v), i.e. without the a b^T reference; the same plan as the
+    KL(P | a b^T) problem. Returns the plan after `iters` iterations."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    kern = np.exp(-np.asarray(cost, dtype=np.float64) / eps)
+    la = 1.0 if np.isinf(tau_a) else tau_a / (tau_a + eps)
+    lb = 1.0 if np.isinf(tau_b) else tau_b / (tau_b + eps)
+    if not (np.isinf(tau_a) and np.isinf(tau_b)):
+        # the unbalanced problem's reference measure a b^T enters the kernel
+        kern = kern * np.outer(a, b)
+        u, v = np.ones_like(a), np.ones_like(b)
+        for _ in range(iters):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u = np.where(a > 0, (a / (kern @ v)) ** la, 0.0)
+                v = np.where(b > 0, (b / (kern.T @ u)) ** lb, 0.0)
+        return u[:, None] * kern * v[None, :]
+    u, v = np.ones_like(a), np.ones_like(b)
+    for _ in range(iters):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(a > 0, a / (kern @ v), 0.0)
+            v = np.where(b > 0, b / (kern.T @ u), 0.0)
+    return u[:, None] * kern * v[None, :]

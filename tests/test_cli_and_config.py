@@ -13,11 +13,12 @@ import pytest
 import tradeoff
 import tradeoff.hv
 import tradeoff.pareto
+import tradeoff.transport
 from tradeoff import _backend, cli
 
 
 @pytest.mark.parametrize(
-    ("module", "examples"), [(tradeoff.pareto, 4), (tradeoff.hv, 8)]
+    ("module", "examples"), [(tradeoff.pareto, 4), (tradeoff.hv, 8), (tradeoff.transport, 6)]
 )
 def test_docstring_examples_run(module, examples):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
@@ -37,6 +38,30 @@ def test_demo_prints_the_synthetic_table_and_backend(capsys):
     assert "m=5: hypervolume of " in out
 
 
+def test_demo_routing_table_is_the_transport_plan(capsys):
+    from tradeoff import _demo_data
+
+    names, values = _demo_data.table()
+    front = tradeoff.nondominated(values, maximize=_demo_data.MAXIMIZE)
+    idx = np.flatnonzero(front)
+    cap = _demo_data.capacities(values[idx])
+    assert cli.main(["demo", "--n", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "routing 2000 SYNTHETIC queries" in out
+    table = out.split("routing 2000 SYNTHETIC queries", 1)[1].splitlines()
+    rows = {ln.split()[0]: ln.split() for ln in table if ln.split() and ln.split()[0] in names}
+    assert sorted(rows) == sorted(names[i] for i in idx)
+    for k, i in enumerate(idx):
+        capacity, routed, difficulty = (float(v) for v in rows[names[i]][1:])
+        assert capacity == round(100 * cap[k], 1)
+        assert abs(routed - capacity) <= 0.051  # balanced: every model gets its capacity
+        assert 0.0 < difficulty < 1.0
+    # the most accurate model takes the hardest queries on average
+    best = max(idx, key=lambda i: values[i, 2])
+    worst = min(idx, key=lambda i: values[i, 2])
+    assert float(rows[names[best]][3]) > float(rows[names[worst]][3])
+
+
 def test_demo_hypervolume_shares_are_the_library_contributions():
     from tradeoff import _demo_data
 
@@ -50,7 +75,10 @@ def test_demo_hypervolume_shares_are_the_library_contributions():
         cli.main(["demo", "--n", "0"])
     out = buf.getvalue()
     assert f"hypervolume of the table (reference point {_demo_data.REF}): {volume:.6g}" in out
-    rows = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln.split() and ln.split()[0] in names}
+    rows = {}  # the first table: the routing table below repeats some names
+    for ln in out.splitlines():
+        if ln.split() and ln.split()[0] in names:
+            rows.setdefault(ln.split()[0], ln.split())
     for i, name in enumerate(names):
         assert float(rows[name][-1]) == round(100 * share[i] / volume, 2)
     # dominated models cover nothing alone

@@ -6,6 +6,7 @@ import importlib.util
 import pathlib
 
 import numpy as np
+import pytest
 
 import tradeoff
 
@@ -60,3 +61,41 @@ def test_hv_subset_selection_beats_random_subsets_and_is_consistent():
     assert tradeoff.hypervolume(front[backward], ref) > best_random
     # the first greedy pick is the point with the largest box
     assert forward[0] == int(np.argmax(np.prod(ref - front, axis=1)))
+
+
+def test_transport_matching_rounds_to_the_exact_assignment_and_ignores_spurious_points(capsys):
+    tm = load("transport_matching")
+    x, y, truth = tm.make_scene(60, 0, seed=3)
+    res = tm.soft_match(x, y)
+    assert res.converged
+    pairs = tm.round_plan(res.plan)
+    # a one-to-one matching of every point, nearly all of them the true pairs
+    assert len(pairs) == 60
+    assert len(set(pairs[:, 0].tolist())) == 60 and len(set(pairs[:, 1].tolist())) == 60
+    right = int(np.sum(truth[pairs[:, 0]] == pairs[:, 1]))
+    assert right >= 54
+    # the rounded plan costs within 1% of the exact assignment (an independent solver) and
+    # finds as many true pairs, give or take one
+    linear_sum_assignment = pytest.importorskip("scipy.optimize").linear_sum_assignment
+    cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    r, c = linear_sum_assignment(cost)
+    assert tm.matching_cost(x, y, pairs) <= 1.01 * cost[r, c].sum()
+    assert right >= int(np.sum(truth[r] == c)) - 1
+
+    # with spurious points balanced transport must give them their full weight (6 of 66
+    # columns); unbalanced transport leaves them nearly empty and recovers the true pairs
+    x, y, truth = tm.make_scene(60, 6, seed=3)
+    bal = tm.soft_match(x, y)
+    unb = tm.soft_match(x, y, tau=0.01)
+    assert bal.plan[:, 60:].sum() == pytest.approx(6 / 66, abs=1e-3)
+    assert unb.plan[:, 60:].sum() < 1e-3 * unb.plan.sum()
+    right = {}
+    for name, res in (("balanced", bal), ("unbalanced", unb)):
+        pairs = tm.round_plan(res.plan)
+        right[name] = int(np.sum(truth[pairs[:, 0]] == pairs[:, 1]))
+    assert right["unbalanced"] >= 54 and right["balanced"] + 10 < right["unbalanced"]
+    assert (tm.round_plan(unb.plan)[:, 1] < 60).all()
+
+    tm.main(40, 4)
+    out = capsys.readouterr().out
+    assert "4 spurious points, tau = 0.01: 40 of 40 true pairs" in out
