@@ -16,6 +16,8 @@ C-contiguous float64, which is what every peer expects (no hidden conversion in 
   (sum = 1), pushed outwards by a random factor in [1, 1 + delta] with delta about the point
   spacing, then the first n non-dominated ones kept. Irregular, unlike ``sphere``.
 * ``sphere-batch``: B independent ``sphere`` problems of n points, shape (B, n, m).
+* ``clouds`` / ``transport_cost`` (bench_sinkhorn.py): two independent uniform clouds in
+  [0, 1]^d and their squared Euclidean cost matrix (n, n) or batch (B, n, n), with its median.
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ __all__ = [
     "batch",
     "brute_force_ranks",
     "chain",
+    "clouds",
     "make",
     "nondom",
     "sphere",
     "sphere_batch",
+    "sqeuclidean",
+    "transport_cost",
     "uniform",
 ]
 
@@ -136,3 +141,48 @@ def brute_force_ranks(points: np.ndarray) -> np.ndarray:
         remaining[idx] = False
         r += 1
     return ranks
+
+
+# --- entropic transport (bench_sinkhorn.py) ----------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _clouds_cached(n: int, d: int, b: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = _rng(seed, 7, d, n, b)
+    shape = (b, n, d) if b else (n, d)
+    x, y = rng.random(shape), rng.random(shape)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
+def clouds(n: int, d: int, b: int = 0, seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent clouds of n points uniform in [0, 1]^d, shapes (n, d) each, or (b, n, d)
+    each for a batch of b problems. Cached and read-only."""
+    return _clouds_cached(int(n), int(d), int(b), int(seed))
+
+
+def sqeuclidean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """C_ij = ||x_i - y_j||^2 (POT's ot.dist default; no 1/2 factor), shape (..., n, m), computed
+    as |x|^2 + |y|^2 - 2 x.y and clipped at 0 (the rounding of the expansion can go below)."""
+    xx = np.einsum("...id,...id->...i", x, x)
+    yy = np.einsum("...jd,...jd->...j", y, y)
+    c = xx[..., :, None] + yy[..., None, :] - 2.0 * (x @ np.swapaxes(y, -1, -2))
+    np.maximum(c, 0.0, out=c)
+    return c
+
+
+@lru_cache(maxsize=2)
+def _transport_cost_cached(n: int, d: int, b: int, seed: int) -> tuple[np.ndarray, float]:
+    x, y = clouds(n, d, b, seed)
+    c = np.ascontiguousarray(sqeuclidean(x, y))
+    c.setflags(write=False)
+    return c, float(np.median(c))
+
+
+def transport_cost(
+    n: int, d: int, b: int = 0, seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, float]:
+    """The squared Euclidean cost between :func:`clouds` (n, n) (or (b, n, n)), read-only, and
+    its median over all entries (the scale the benchmark's eps is relative to)."""
+    return _transport_cost_cached(int(n), int(d), int(b), int(seed))

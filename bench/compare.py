@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""Markdown table of the benchmarks (Pareto ranking, crowding distance, hypervolume): tradeoff
-against its peers, per workload.
+"""Markdown tables of the benchmarks (Pareto ranking, crowding distance, hypervolume, entropic
+transport): tradeoff against its peers, per workload, one table per family.
 
 Usage::
 
-    python bench/compare.py [--json FILE] [--save FILE] [--output FILE] [pytest args...]
+    python bench/compare.py [--json FILE] [--save FILE] [--output FILE] [--baseline NAME]
+                            [pytest args...]
 
-Without ``--json`` it runs ``python -m pytest bench/`` (Pareto ranking and crowding distance) (extra arguments go to
-pytest, e.g. ``-k m2`` or ``--benchmark-min-rounds=3``) with ``--benchmark-json`` and reads the
-result; with ``--json FILE`` it reads an existing pytest-benchmark JSON file instead and runs
-nothing. Medians are in milliseconds with 3 significant digits; each ratio is
-peer median / tradeoff native median (above 1: tradeoff is faster). "fastest peer" is the
-fastest implementation outside tradeoff in that workload, and its ratio is measured the same
-way. A dash means the implementation did not run there (not installed, no such function, or
-left out at that size because a single call would take too long; see bench_pareto.py).
+Without ``--json`` it runs ``python -m pytest bench/`` (every family; extra arguments go to
+pytest, e.g. ``-k m2``, ``-k sinkhorn`` or ``--benchmark-min-rounds=3``) with
+``--benchmark-json`` and reads the result; with ``--json FILE`` it reads an existing
+pytest-benchmark JSON file instead and runs nothing. Medians are in milliseconds with 3
+significant digits; each ratio is peer median / tradeoff-native median (above 1: tradeoff is
+faster). "fastest peer" is the fastest implementation outside tradeoff in that workload, and
+its ratio is measured the same way. A dash means the implementation did not run there (not
+installed, no such function, or left out at that size because a single call would take too
+long; see bench_pareto.py).
+
+A benchmark whose answer disagreed with tradeoff's (``extra_info["agreement"]`` starting with
+"wrong", recorded by bench_sinkhorn.py for peers that return NaN or a wrong cost) is marked
+"wrong" in its cell, is never the "fastest peer", and is listed under the table.
+``--baseline NAME`` divides by another implementation (e.g. ``tradeoff-fallback`` when the
+native module is not built).
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ REPO_ROOT = BENCH_DIR.parent
 BASELINE = "tradeoff-native"
 #: Column order; implementations not listed here follow in alphabetical order.
 KNOWN_ORDER = [
+    "tradeoff-native",
+    "tradeoff-log",
+    "tradeoff-scaling",
     "tradeoff-fallback",
     "tradeoff-cuda",
     "moocore",
@@ -42,9 +53,29 @@ KNOWN_ORDER = [
     "paretoset",
     "pygmo",
     "hvwfg",
+    "pot-sinkhorn",
+    "pot-log",
+    "pot-stabilized",
+    "pot-torch-sinkhorn",
+    "pot-torch-log",
+    "pot-torch-stabilized",
+    "pot-batch-sinkhorn",
+    "pot-batch-log",
+    "ott",
+    "geomloss",
 ]
-_TASK_ORDER = {"rank": 0, "front": 1, "crowd": 2, "hv": 3, "hvc": 4, "hvi": 5}
+_TASK_ORDER = {
+    "rank": 0, "front": 1, "crowd": 2, "hv": 3, "hvc": 4, "hvi": 5,
+    "sinkhorn-dense": 6, "sinkhorn-batch": 7, "sinkhorn-points": 8, "sinkhorn-anneal": 9,
+}
 _DIST_ORDER = {"uniform": 0, "sphere": 1, "nondom": 2, "chain": 3, "batch": 4}
+#: Tables, in print order: family name and the tasks it holds.
+_FAMILIES = [
+    ("Pareto ranking and crowding distance", ("rank", "front", "crowd")),
+    ("Hypervolume", ("hv", "hvc", "hvi")),
+    ("Entropic transport (Sinkhorn)", ("sinkhorn-dense", "sinkhorn-batch", "sinkhorn-points",
+                                       "sinkhorn-anneal")),
+]
 
 
 def sig3(value: float) -> str:
@@ -85,36 +116,63 @@ def _impl_of(bench: dict) -> str:
     return bench.get("param") or bench.get("name", "?")
 
 
+def _dist_order(dist: str) -> int:
+    if dist in _DIST_ORDER:
+        return _DIST_ORDER[dist]
+    if dist.startswith("iter"):  # Sinkhorn: a fixed iteration count, before "tol..."
+        return 5
+    return 6 if dist.startswith("tol") else 9
+
+
 def _row_key(group: str, info: dict):
     if {"task", "dist", "m", "n"} <= info.keys():
         return (
             0,
-            _TASK_ORDER.get(info["task"], 9),
-            _DIST_ORDER.get(info["dist"], 9),
+            _TASK_ORDER.get(info["task"], 99),
+            _dist_order(str(info["dist"])),
             info["m"],
+            -float(info.get("rel_eps") or 0.0),  # Sinkhorn: eps = 0.1 x median before 0.01
             info["n"],
             info.get("b", 0),
             group,
         )
-    return (1, 0, 0, 0, 0, 0, group)
+    return (1, 0, 0, 0, 0.0, 0, 0, group)
 
 
-def build_table(data: dict) -> str:
-    medians: dict[str, dict[str, float]] = {}  # group -> impl -> median seconds
+def _family(info: dict) -> int:
+    task = info.get("task")
+    for k, (_, tasks) in enumerate(_FAMILIES):
+        if task in tasks:
+            return k
+    return len(_FAMILIES)
+
+
+def _collect(data: dict):
+    """group -> impl -> median seconds, group -> sort key, group -> family, and the
+    disagreements ((group, impl) -> what)."""
+    medians: dict[str, dict[str, float]] = {}
     keys: dict[str, tuple] = {}
+    families: dict[str, int] = {}
+    wrong: dict[tuple[str, str], str] = {}
     for bench in data.get("benchmarks", []):
         group = bench.get("group") or bench.get("name", "?")
         impl = _impl_of(bench)
+        info = bench.get("extra_info") or {}
         medians.setdefault(group, {})[impl] = bench["stats"]["median"]
-        keys.setdefault(group, _row_key(group, bench.get("extra_info") or {}))
-    if not medians:
-        return "(no benchmark results)"
+        keys.setdefault(group, _row_key(group, info))
+        families.setdefault(group, _family(info))
+        agreement = str(info.get("agreement", "ok"))
+        if agreement != "ok":
+            wrong[(group, impl)] = agreement
+    return medians, keys, families, wrong
 
-    seen = {impl for by_impl in medians.values() for impl in by_impl} - {BASELINE}
+
+def _one_table(medians, keys, wrong, baseline: str) -> str:
+    seen = {impl for by_impl in medians.values() for impl in by_impl} - {baseline}
     columns = [c for c in KNOWN_ORDER if c in seen] + sorted(seen - set(KNOWN_ORDER))
     peers = [c for c in columns if not c.startswith("tradeoff")]
 
-    header = ["workload", f"{BASELINE} (ms)"] + [f"{c} (ms, ratio)" for c in columns]
+    header = ["workload", f"{baseline} (ms)"] + [f"{c} (ms, ratio)" for c in columns]
     header += ["fastest peer", "ratio"]
     lines = [
         "| " + " | ".join(header) + " |",
@@ -122,24 +180,49 @@ def build_table(data: dict) -> str:
     ]
     for group in sorted(medians, key=keys.__getitem__):
         by_impl = medians[group]
-        base = by_impl.get(BASELINE)
+        base = by_impl.get(baseline)
         cells = [group, sig3(base * 1e3) if base else "–"]
+        if base and (group, baseline) in wrong:
+            cells[1] += " wrong"
         for col in columns:
             t = by_impl.get(col)
+            mark = ", wrong" if (group, col) in wrong else ""
             if t is None:
                 cells.append("–")
             elif base:
-                cells.append(f"{sig3(t * 1e3)} ({sig3(t / base)}x)")
+                cells.append(f"{sig3(t * 1e3)} ({sig3(t / base)}x{mark})")
             else:
-                cells.append(sig3(t * 1e3))
-        present = [(by_impl[p], p) for p in peers if p in by_impl]
+                cells.append(sig3(t * 1e3) + (" (wrong)" if mark else ""))
+        present = [(by_impl[p], p) for p in peers if p in by_impl and (group, p) not in wrong]
         if present:
             t, name = min(present)
             cells += [name, f"{sig3(t / base)}x" if base else "–"]
         else:
             cells += ["–", "–"]
         lines.append("| " + " | ".join(cells) + " |")
+    failures = sorted((g, i, w) for (g, i), w in wrong.items() if g in medians)
+    if failures:
+        lines.append("")
+        lines.append("Answers that disagreed with tradeoff's (not counted as fastest peer):")
+        lines.append("")
+        lines += [f"* {g}, {i}: {w}" for g, i, w in failures]
     return "\n".join(lines)
+
+
+def build_table(data: dict, baseline: str = BASELINE) -> str:
+    medians, keys, families, wrong = _collect(data)
+    if not medians:
+        return "(no benchmark results)"
+    present = sorted(set(families.values()))
+    parts = []
+    for fam in present:
+        groups = {g: v for g, v in medians.items() if families[g] == fam}
+        table = _one_table(groups, keys, wrong, baseline)
+        if len(present) > 1:
+            title = _FAMILIES[fam][0] if fam < len(_FAMILIES) else "Other"
+            table = f"### {title}\n\n{table}"
+        parts.append(table)
+    return "\n\n".join(parts)
 
 
 def describe_run(data: dict) -> str:
@@ -165,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="read this pytest-benchmark JSON, run nothing")
     parser.add_argument("--save", type=Path, help="keep the JSON of a fresh run here")
     parser.add_argument("--output", type=Path, help="also write the markdown table here")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"implementation the ratios divide by (default {BASELINE})")
     args, pytest_args = parser.parse_known_args(argv)
 
     rc = 0
@@ -181,10 +266,10 @@ def main(argv: list[str] | None = None) -> int:
                 return rc or 1
             data = json.loads(path.read_text())
 
-    table = build_table(data)
+    table = build_table(data, args.baseline)
     text = (
         f"{describe_run(data)}\n\n"
-        f"Median time in ms; ratio = implementation median / {BASELINE} median "
+        f"Median time in ms; ratio = implementation median / {args.baseline} median "
         f"(above 1: tradeoff is faster).\n\n{table}\n"
     )
     print(text)

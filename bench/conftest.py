@@ -9,6 +9,7 @@ import pytest
 
 _PEERS = (
     "moocore", "pymoo", "deap", "optuna", "torch", "botorch", "paretoset", "pygmo", "hvwfg", "numba",
+    "POT", "jax", "ott-jax", "geomloss", "pykeops",
 )
 
 
