@@ -53,3 +53,22 @@ def front_population(n: int, m: int, seed: int = 0) -> np.ndarray:
     """A synthetic converged front: n points on the unit sphere in the positive orthant."""
     x = np.abs(np.random.default_rng(seed).standard_normal((n, m))) + 1e-3
     return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def query_difficulty(n: int, seed: int = 0) -> np.ndarray:
+    """SYNTHETIC: n queries' difficulty in [0, 1) (a Beta(2, 3) draw: most queries are easy)."""
+    return np.random.default_rng(seed).beta(2.0, 3.0, size=n)
+
+
+def routing_cost(difficulty: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """SYNTHETIC cost of sending each query to each model: price (dollars per 1M tokens, / 20)
+    plus the expected quality loss, difficulty x the model's error rate (1 - accuracy / 100) x 4.
+    Shape (queries, models)."""
+    price, accuracy = values[:, 0], values[:, 2]
+    return price[None, :] / 20.0 + 4.0 * difficulty[:, None] * (1.0 - accuracy[None, :] / 100.0)
+
+
+def capacities(values: np.ndarray) -> np.ndarray:
+    """SYNTHETIC share of traffic each model can serve: proportional to 1 / latency, sums to 1."""
+    speed = 1.0 / values[:, 1]
+    return speed / speed.sum()
