@@ -224,9 +224,12 @@ def test_native_equals_fallback_dense(case, method):
     ref = run(lambda **k: tradeoff.sinkhorn(**k), "fallback", **kw)
     f32_iters = case["max_iter"] if method != "log" and case["cost"].dtype == np.float32 else 0
     assert_same(nat, ref, case["eps"], scale, f32_iters, case["a"], case["b"])
-    if method != "auto":
+    if method != "auto" and case["cost"].dtype == np.float64:
         assert nat.method == ref.method
-    else:  # the choice depends on absorptions, which rounding may shift only near a tie
+    else:
+        # auto: the choice depends on absorptions, which rounding may shift only near a tie;
+        # float32: the native kernel K is float32, whose entries overflow beyond e^88 where the
+        # fallback's float64 K does not, sending that iteration to the log domain
         assert nat.method in ("log", "scaling")
 
 

@@ -30,8 +30,11 @@
 //   sum is 0 or not finite the iteration runs in the log domain instead and K is rebuilt; when
 //   the stop test passes it is confirmed by an exact log-domain row half-step (a float32 K
 //   cannot resolve a tol near 1e-8). The iterates equal the log domain's up to rounding.
-//   "auto" picks it per problem (see choose_method) and falls back to the log domain after
-//   more than 8 absorptions.
+//   "auto" picks it per problem (see choose_method), runs up to 3 log-domain iterations first
+//   (fewer once the marginal error is below 0.1 x sum(a)), scales only while at least 10
+//   iterations remain (predicted from the error ratio when tol > 0), and falls back to the log
+//   domain after more than 8 absorptions, when they came more often than once every 4
+//   iterations.
 // * eps stages (annealing): every stage but the last runs exactly stage_iter log-domain
 //   iterations; the last runs up to max_iter iterations with the stop test.
 // * Final pass (always, at the target eps, on the returned f, g): the row sums computed as the
@@ -66,6 +69,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -119,7 +123,14 @@ constexpr double kTiny = 1e-290, kHuge = 1e290, kMaxExp = 700.0;
 // "auto": log domain when K would exceed this many bytes or the problem is tiny.
 constexpr double kMaxKernelBytes = 1073741824.0;  // 1 GiB
 constexpr index_t kMinScalingEntries = 64;
-constexpr int kMaxAutoAbsorptions = 8;  // auto switches to the log domain after more
+// auto switches to the log domain after more than kMaxAutoAbsorptions absorptions that came
+// more often than once every kAutoAbsorbEvery iterations (each costs an exp pass, half a
+// log-domain iteration: rare absorptions in a long solve are cheap)
+constexpr int kMaxAutoAbsorptions = 8;
+constexpr index_t kAutoWarmIters = 3;     // auto: log-domain iterations before scaling ...
+constexpr double kAutoWarmError = 0.1;    // ... (fewer once the error is below 0.1 x sum(a))
+constexpr double kAutoMinScalingIters = 10.0;  // ... and only if this many iterations remain
+constexpr std::int64_t kAutoAbsorbEvery = 4;
 constexpr double kAbsorbLog = 50.0;     // absorb when |log u| or |log v| exceeds this
 
 // ------------------------------------------------------------------------------------------
@@ -1147,6 +1158,16 @@ class Solver {
     }
   }
 
+  // "auto" after its warm-up: too few iterations left to repay building K (about two log
+  // iterations' worth)? With tol > 0 they are predicted from the last error ratio err / prev.
+  bool auto_stays_log(index_t left, double err, double prev) const {
+    double remaining = double(left);
+    if (opt_.tol > 0.0 && err > 0.0 && prev > err && prev < HUGE_VAL) {
+      remaining = std::min(remaining, std::log(opt_.tol / err) / std::log(err / prev));
+    }
+    return remaining < kAutoMinScalingIters;
+  }
+
   // The stop test of the final stage: tol = 0 never stops (exactly max_iter iterations), as
   // the fallback oracle does.
   bool converged(double err) const { return opt_.tol > 0.0 && err <= opt_.tol; }
@@ -1217,10 +1238,12 @@ class Solver {
   }
 
   // After a log-domain fallback or an absorption: rebuild K (or give up on scaling when
-  // "auto" has absorbed too often). Returns the new need_log flag.
-  bool after_absorption(Local& L, int& absorptions, bool& use_log) {
+  // "auto" has absorbed too often for the `done` iterations of this stage). Returns the new
+  // need_log flag.
+  bool after_absorption(Local& L, int& absorptions, bool& use_log, std::int64_t done) {
     ++absorptions;
-    if (opt_.method == kAuto && absorptions > kMaxAutoAbsorptions) {
+    if (opt_.method == kAuto && absorptions > kMaxAutoAbsorptions &&
+        kAutoAbsorbEvery * absorptions > done) {
       use_log = true;
       return false;
     }
@@ -1236,14 +1259,14 @@ class Solver {
     bool need_log = false;  // the next iteration runs in the log domain, then K is rebuilt
     bool scaled = true;     // f_, g_ are stale (alpha, beta, u, v hold the state)
     need_log = !rebuild_kernel(L);  // alpha = f, beta = g (gs_ is current: run() refreshed it)
-    const std::int64_t stop_at = L.n_iter + iters;
+    const std::int64_t start = L.n_iter, stop_at = L.n_iter + iters;
     while (L.n_iter < stop_at) {  // every pass but a confirmation completes one iteration
       if (use_log || need_log) {
         if (scaled) materialize(L);
         scaled = false;
         if (!log_iteration(L, true)) return;
         if (use_log) continue;
-        need_log = after_absorption(L, absorptions, use_log);
+        need_log = after_absorption(L, absorptions, use_log, L.n_iter - start);
         scaled = !use_log;
         continue;
       }
@@ -1279,7 +1302,7 @@ class Solver {
         materialize(L);
         scaled = false;
         if (!log_iteration(L, true)) return;
-        need_log = after_absorption(L, absorptions, use_log);
+        need_log = after_absorption(L, absorptions, use_log, L.n_iter - start);
         scaled = !use_log;
         continue;
       }
@@ -1333,7 +1356,7 @@ class Solver {
         scaled = false;
         log_col_step(L);
         ++L.n_iter;
-        need_log = after_absorption(L, absorptions, use_log);
+        need_log = after_absorption(L, absorptions, use_log, L.n_iter - start);
         scaled = !use_log;
         continue;
       }
@@ -1346,7 +1369,7 @@ class Solver {
       if (o2[1] != 0.0) {  // |log u| or |log v| above 50: absorb into alpha, beta
         materialize(L);
         scaled = false;
-        need_log = after_absorption(L, absorptions, use_log);
+        need_log = after_absorption(L, absorptions, use_log, L.n_iter - start);
         scaled = !use_log;
       } else {
         L.team->sync();  // every bv_ ready for the next row half-step
@@ -1442,7 +1465,35 @@ class Solver {
       const index_t iters = final_stage ? opt_.max_iter : opt_.stage_iter;
       if (final_stage) final_iters_start = L.n_iter;
       if (final_stage && method_ == kScaling && K_ != nullptr) {
-        scaling_stage(L, iters, scaling_iters);
+        // "auto" starts in the log domain: from zero (or far) potentials the first iterations
+        // move them by many eps, which in scaling form would cost an absorption (an exp pass)
+        // per iteration. After kAutoWarmIters iterations (or once the marginal error is below
+        // 0.1 x sum(a)) it moves to the scaling form as soon as enough iterations remain to
+        // repay building K: all that are left with tol = 0, else the count the last error
+        // ratio predicts (a solve about to converge finishes in the log domain).
+        index_t left = iters;
+        bool done = false;
+        if (opt_.method == kAuto) {
+          double mass = 0.0, prev = HUGE_VAL, err = HUGE_VAL;
+          for (index_t i = 0; i < n_; ++i) mass += a_[i];
+          for (index_t warm = 0; left > 0; ++warm) {
+            if (warm >= kAutoWarmIters || err <= kAutoWarmError * mass) {
+              if (!auto_stays_log(left, err, prev)) break;
+            }
+            prev = err;
+            err = log_row_step(L);
+            if (converged(err)) {
+              done = true;
+              break;
+            }
+            apply_rows(L);
+            log_col_step(L);
+            ++L.n_iter;
+            --left;
+          }
+          if (left == 0) done = true;
+        }
+        if (!done) scaling_stage(L, left, scaling_iters);
       } else {
         for (index_t it = 0; it < iters; ++it) {
           if (!log_iteration(L, final_stage)) break;
@@ -1494,9 +1545,20 @@ Result solve_dense(const T* cost, index_t n, index_t m, const double* a, const d
   threads = int(std::max<index_t>(1, std::min<index_t>(threads, std::max(n, m) / 8)));
   const int method = choose_method(opt.method, n, m, sizeof(T), false);
   std::vector<double> own_ws;
-  std::vector<T> own_k;
   double* ws = scratch_or_own<0>(own_ws, workspace_doubles(n, m, threads), small);
-  T* K = method == kLog ? nullptr : scratch_or_own<1>(own_k, n * m, small);
+  // A large K is left uninitialized: its pages cost nothing until "auto" decides to scale.
+  std::unique_ptr<T[]> own_k;
+  T* K = nullptr;
+  if (method != kLog) {
+    if (small) {
+      std::vector<T>& v = scratch<T, 1>();
+      if (index_t(v.size()) < n * m) v.resize(size_t(n * m));
+      K = v.data();
+    } else {
+      own_k.reset(new T[size_t(n * m)]);
+      K = own_k.get();
+    }
+  }
   DenseCost<T> src{cost};
   Solver<T, DenseCost<T>> solver(src, n, m, a, b, f, g, opt, method, ws, K, plan, threads,
                                  kernels<T>());

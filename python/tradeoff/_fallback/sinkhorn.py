@@ -35,8 +35,19 @@ import numpy as np
 MIN_EXPONENT = -708.0
 #: The scaling form absorbs its scalings into the potentials when |log u| or |log v| exceeds this.
 ABSORB_LOG = 50.0
-#: "auto" leaves the scaling form for the log domain after this many absorptions.
+#: "auto" leaves the scaling form for the log domain once it has absorbed more than this many
+#: times AND more often than once every AUTO_ABSORB_EVERY iterations: each absorption costs an
+#: exp pass (half a log-domain iteration), so rare absorptions in a long solve are cheap.
 AUTO_MAX_ABSORPTIONS = 8
+AUTO_ABSORB_EVERY = 4
+#: See AUTO_WARM_ITERS.
+AUTO_WARM_ERROR = 0.1
+#: "auto" runs this many log-domain iterations first (fewer once the error is below
+#: AUTO_WARM_ERROR x sum(a)): from far potentials they would absorb at every iteration ...
+AUTO_WARM_ITERS = 3
+#: ... then scales as soon as at least this many iterations remain (all that are left with
+#: tol = 0, else predicted from the last error ratio): fewer do not repay building the kernel.
+AUTO_MIN_SCALING_ITERS = 10.0
 #: "auto" uses the log domain when the stored kernel would exceed this many bytes.
 AUTO_MAX_KERNEL_BYTES = 1 << 30
 
@@ -132,7 +143,8 @@ class _Problem:
 
         kernel = rebuild(alpha, beta)
         while it < count:
-            if auto and absorptions > AUTO_MAX_ABSORPTIONS:  # still moving a lot: log domain
+            if (auto and absorptions > AUTO_MAX_ABSORPTIONS
+                    and AUTO_ABSORB_EVERY * absorptions > it):  # still moving a lot: log domain
                 f, g = alpha + eps * np.log(u), beta + eps * np.log(v)
                 f, g, ran, _ = self.log_iterations(f, g, eps, count - it, tol)
                 return f, g, it + ran, scaled
@@ -210,6 +222,14 @@ def _kl(r, w):
     return float(head + np.sum(w[~pos]))
 
 
+def _auto_stays_log(left, err, prev, tol):
+    """After auto's warm-up: too few iterations left to repay building the kernel?"""
+    remaining = float(left)
+    if tol > 0 and err > 0 and math.inf > prev > err:
+        remaining = min(remaining, math.log(tol / err) / math.log(err / prev))
+    return remaining < AUTO_MIN_SCALING_ITERS
+
+
 def _solve(problem, f, g, eps_stages, max_iter, tol, method, stage_iter, want_plan, itemsize):
     """Stages, then the final stage in the chosen form, then the final pass."""
     n_iter = 0
@@ -223,9 +243,30 @@ def _solve(problem, f, g, eps_stages, max_iter, tol, method, stage_iter, want_pl
     )
     used = 0
     if use_scaling:
-        f, g, ran, scaled = problem.scaling_iterations(
-            f, g, eps, max_iter, tol, auto=method == AUTO
-        )
+        warm, done = 0, False
+        if method == AUTO:  # start in the log domain (see AUTO_WARM_ITERS)
+            limit = AUTO_WARM_ERROR * float(problem.a.sum())
+            err = prev = math.inf
+            while warm < max_iter:
+                if (warm >= AUTO_WARM_ITERS or err <= limit) and not _auto_stays_log(
+                    max_iter - warm, err, prev, tol
+                ):
+                    break
+                prev = err
+                new, err = problem.row_step(f, g, eps)
+                if tol > 0 and err <= tol:
+                    done = True
+                    break
+                f = new
+                g = problem.col_step(f, g, eps)
+                warm += 1
+            done = done or warm == max_iter
+        ran = scaled = 0
+        if not done:
+            f, g, ran, scaled = problem.scaling_iterations(
+                f, g, eps, max_iter - warm, tol, auto=method == AUTO
+            )
+        ran += warm
         used = 1 if 2 * scaled >= ran else 0
     else:
         f, g, ran, _ = problem.log_iterations(f, g, eps, max_iter, tol)
