@@ -287,13 +287,6 @@ struct PointCost {
   }
 };
 
-// Plan entry a b exp(x), 0 for a forbidden pair (x = -inf), a zero weight (no 0 * inf when a
-// potential is infinite) or an exponent below kMinExponent (the fallback's cut-off, x >= -708
-// kept). A candidate for sinkhorn_hd.hpp: the CPU's plan needs the same guards.
-__device__ inline double plan_entry(double a, double b, double x) {
-  if (!(a > 0.0) || !(b > 0.0) || !(x >= sk::kMinExponent)) return 0.0;
-  return a * b * exp(x);
-}
 
 __device__ inline LseState warp_merge(LseState s) {
   for (int off = 16; off > 0; off >>= 1) {
@@ -369,7 +362,7 @@ __device__ double row_pass(const Cost& cost, const double* __restrict__ a,
       const double c = cost(b, i, j);
       const double x = sk::exponent(fi, gb[j], c, inv_eps);
       sk::lse_push(s, x, bb[j]);
-      const double p = plan_entry(ai, bb[j], x);
+      const double p = sk::plan_entry(ai, bb[j], x);
       if (p != 0.0) pc += p * c;  // p != 0 only where c is finite
       if (prow != nullptr) prow[j] = T(p);
     }

@@ -495,3 +495,14 @@ TEST(sinkhorn_infeasible_row_does_not_crash) {
     CHECK(all_finite(run.g));
   }
 }
+
+TEST(plan_entry_guards_zero_weights_forbidden_pairs_and_underflow) {
+  using tradeoff::sinkhorn::plan_entry;
+  CHECK(plan_entry(0.5, 0.25, 0.0) == 0.125);
+  CHECK(std::fabs(plan_entry(0.5, 0.25, std::log(2.0)) - 0.25) < 1e-16);
+  CHECK(plan_entry(0.0, 0.25, HUGE_VAL) == 0.0);   // zero weight: never 0 * inf
+  CHECK(plan_entry(0.5, 0.0, 1.0) == 0.0);
+  CHECK(plan_entry(0.5, 0.25, -HUGE_VAL) == 0.0);  // forbidden pair
+  CHECK(plan_entry(0.5, 0.25, -709.0) == 0.0);     // below kMinExponent: flushed
+  CHECK(plan_entry(1.0, 1.0, -708.0) > 0.0);
+}

@@ -77,6 +77,13 @@ TRADEOFF_HD inline double marginal_residual(double a, double log_s, double fn, d
   return fabs(a * exp(log_s) - target);
 }
 
+// One plan entry a b exp(x) for the exponent x = (f + g - C) / eps: exactly 0 for a zero
+// weight (whatever x is: never 0 * inf), a forbidden pair (x = -inf) or x below kMinExponent.
+TRADEOFF_HD inline double plan_entry(double a, double b, double x) {
+  if (!(a > 0.0) || !(b > 0.0) || !(x >= kMinExponent)) return 0.0;
+  return a * b * exp(x);
+}
+
 // The generalized KL term r log(r / a) - r + a of one marginal entry (0 log 0 = 0).
 TRADEOFF_HD inline double kl_term(double r, double a) {
   if (r > 0.0) return a > 0.0 ? r * log(r / a) - r + a : HUGE_VAL;
