@@ -206,6 +206,29 @@ def test_eps_scaling_outside_the_unit_interval(solve, q):
         solve(eps_scaling="0.5")
 
 
+def test_eps_scaling_with_too_many_stages_is_refused_before_running():
+    cost = np.array([[0.0, 1.0], [1.0, 0.0]])
+    # spread 1 down to 1e-6 by factors 0.99999: ceil(ln(1e6) / -ln(0.99999)) stages
+    need = math.ceil(math.log(1e6) / -math.log(0.99999))
+    with pytest.raises(ValueError, match=rf"eps_scaling=0\.99999 would need {need} annealing stages .*"
+                       r"at most 10000 are allowed\. Use a smaller factor \(e\.g\. 0\.5\)"):
+        tradeoff.sinkhorn(None, None, cost, eps=1e-6, eps_scaling=0.99999)
+    # costs spanning more than float64: the spread overflows (this used to loop forever)
+    wide = np.array([[-1e308, 1e308], [1e308, -1e308]])
+    with pytest.raises(ValueError, match=r"would need more than float64 can count annealing stages"):
+        tradeoff.sinkhorn(None, None, wide, eps=1.0, eps_scaling=0.5)
+    # a modest schedule still runs: 1 -> 1e-3 by halves is 10 stages + the target
+    res = tradeoff.sinkhorn(None, None, cost, eps=1e-3, eps_scaling=0.5, tol=1e-9)
+    assert res.converged and res.n_iter >= 10
+
+
+def test_too_many_coordinates():
+    x = np.zeros((1, 2**16 + 1))
+    with pytest.raises(ValueError, match=r"x and y have 65537 coordinates per point .*at most "
+                       r"65536 are supported\. Did you pass the transpose\?"):
+        tradeoff.sinkhorn_points(x, x, eps=0.1)
+
+
 def test_max_iter_and_tol(solve):
     with pytest.raises(ValueError, match=r"max_iter must be None or an integer >= 0; got -1"):
         solve(max_iter=-1)

@@ -18,6 +18,8 @@ from ._xp import cupy_module, is_gpu_array
 MAX_POINTS = 2**31 - 2
 #: Largest number of objectives.
 MAX_OBJECTIVES = 2**15
+#: Largest number of coordinates per point of a transport point cloud (the native kernels' limit).
+MAX_COORDINATES = 2**16
 
 
 def _shape_text(shape) -> str:
@@ -353,6 +355,12 @@ def point_clouds(x, y) -> Transport:
         )
     if is_gpu_array(xa) != is_gpu_array(ya):
         raise TypeError("x and y must live on the same device (both NumPy or both CuPy arrays)")
+    if xa.shape[-1] > MAX_COORDINATES:
+        raise ValueError(
+            f"x and y have {xa.shape[-1]} coordinates per point (last axis); at most "
+            f"{MAX_COORDINATES} are supported. Did you pass the transpose? Points are rows: "
+            "shape (n, d)"
+        )
     dtype = np.result_type(real_dtype(xa, "x"), real_dtype(ya, "y"))
     on_gpu = is_gpu_array(xa)
     xp = _xp(on_gpu)

@@ -93,16 +93,26 @@ class SinkhornResult:
         )
 
 
+#: Most annealing stages eps_scaling may ask for (one iteration each).
+MAX_STAGES = 10_000
+
+
 def _stages(eps: float, factor, spread: float) -> np.ndarray:
-    """eps0 = spread, eps0 * factor, ... down to eps (the last stage is eps itself)."""
-    stages = []
-    if factor is not None:
-        e = spread
-        while e > eps:
-            stages.append(e)
-            e *= factor
-    stages.append(eps)
-    return np.asarray(stages, dtype=np.float64)
+    """eps0 = spread, eps0 * factor, ... down to eps (the last stage is eps itself). The count
+    is checked before anything is built: a factor near 1 or a cost spread beyond float64 would
+    otherwise ask for millions of stages (or never end)."""
+    if factor is None or not spread > eps:
+        return np.asarray([eps], dtype=np.float64)
+    count = math.ceil(math.log(spread / eps) / -math.log(factor)) if math.isfinite(spread) else None
+    if count is None or count > MAX_STAGES:
+        need = "more than float64 can count" if count is None else str(count)
+        raise ValueError(
+            f"eps_scaling={factor} would need {need} annealing stages to go from the cost spread "
+            f"{spread:.3g} down to eps={eps:.3g}; at most {MAX_STAGES} are allowed. Use a smaller "
+            "factor (e.g. 0.5), or rescale the costs"
+        )
+    stages = spread * factor ** np.arange(count, dtype=np.float64)
+    return np.append(stages[stages > eps], eps)
 
 
 def _finite_spread(prob) -> float:
