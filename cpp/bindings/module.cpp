@@ -11,6 +11,7 @@ namespace bindings {
 void register_pareto(py::module_& m);
 void register_hypervolume(py::module_& m);
 void register_sinkhorn(py::module_& m);
+void register_assignment(py::module_& m);
 }  // namespace bindings
 }  // namespace tradeoff
 
@@ -30,4 +31,5 @@ PYBIND11_MODULE(_core, m) {
   tradeoff::bindings::register_pareto(m);
   tradeoff::bindings::register_hypervolume(m);
   tradeoff::bindings::register_sinkhorn(m);
+  tradeoff::bindings::register_assignment(m);
 }

@@ -6,6 +6,7 @@ Implemented so far (see the README for the roadmap):
 * Pareto ranking: :func:`pareto_rank`, :func:`nondominated`, :func:`crowding_distance`.
 * Hypervolume: :func:`hypervolume`, :func:`hv_contributions`, :func:`hv_improvement`.
 * Entropic transport: :func:`sinkhorn`, :func:`sinkhorn_points`, :func:`sinkhorn_plan`.
+* Linear assignment: :func:`linear_assignment` (scipy drop-in), :func:`assignment`.
 
 Every function takes one problem or a batch (leading axis), NumPy arrays (CPU) or CuPy arrays
 (GPU), and returns the same array type. ``tradeoff.show_config()`` says which backends loaded.
@@ -18,21 +19,25 @@ __version__ = "0.1.0"
 from ._backend import set_backend, using_backend
 from ._config import config, set_num_threads, show_config
 from ._errors import ConvergenceWarning, InfeasibleError
+from .assignment import AssignmentResult, assignment, linear_assignment
 from .hv import hv_contributions, hv_improvement, hypervolume
 from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
 from .transport import SinkhornResult, sinkhorn, sinkhorn_plan, sinkhorn_points
 
 __all__ = [
+    "AssignmentResult",
     "UNRANKED",
     "ConvergenceWarning",
     "InfeasibleError",
     "SinkhornResult",
     "__version__",
+    "assignment",
     "config",
     "crowding_distance",
     "hv_contributions",
     "hv_improvement",
     "hypervolume",
+    "linear_assignment",
     "nondominated",
     "pareto_rank",
     "set_backend",

@@ -543,3 +543,170 @@ def feasible_support(prob: Transport, a, b, error):
                 f"such pair is forbidden by +inf): no transport plan exists. Allow at least one "
                 f"pair for it, or remove the {side}"
             )
+
+
+# --- linear assignment ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A validated assignment input: a C-contiguous (B, n, m) cost in float32 or float64 and the
+    active size (rows, cols) of every instance."""
+
+    cost: object
+    rows: object  # (B,) int64 on the cost's device
+    cols: object
+    batched: bool
+    on_gpu: bool
+    maximize: bool
+
+    @property
+    def shape(self):
+        return self.cost.shape
+
+
+def _memory_limit() -> int:
+    """Bytes a copy of the input may take: the machine's physical memory (a copy larger than that
+    cannot succeed), or 2**40 where it cannot be read."""
+    try:
+        import os
+
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 2**40
+
+
+def flag(value, name: str) -> bool:
+    """A True/False switch (bool, numpy bool, or the integers 0 and 1)."""
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, numbers.Integral) and int(value) in (0, 1)
+    ):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False; got {value!r}")
+
+
+def _sizes(sizes, batch: int, n: int, m: int, xp):
+    """Per-instance active sizes: None (every instance is the full (n, m)), (B,) square sizes or
+    (B, 2) (rows, cols) pairs."""
+    if sizes is None:
+        rows = xp.full(batch, n, dtype=np.int64)
+        cols = xp.full(batch, m, dtype=np.int64)
+        return rows, cols
+    arr = np.asarray(to_host(sizes) if is_gpu_array(sizes) else sizes)
+    shape = _shape_text(arr.shape)
+    if arr.ndim == 0 or arr.ndim > 2 or arr.shape[0] != batch or (
+        arr.ndim == 2 and arr.shape[1] != 2
+    ):
+        raise ValueError(
+            f"sizes must have shape ({batch},) (square instances) or ({batch}, 2) (rows and "
+            f"columns of each instance) for a batch of {batch} problems; got shape {shape}"
+        )
+    if arr.size and arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(
+                f"sizes must hold integers; got dtype {arr.dtype} "
+                f"({arr.ravel()[:5].tolist()}...). Pass whole numbers of rows and columns"
+            )
+    arr = arr.astype(np.int64, copy=False)
+    if arr.ndim == 1:
+        if n != m and arr.size and arr.max() > min(n, m):
+            b = int(np.argmax(arr > min(n, m)))
+            raise ValueError(
+                f"sizes[{b}] = {int(arr[b])} exceeds the cost's shape: a square instance of "
+                f"size s uses cost[b, :s, :s], so s must be at most min(n, m) = {min(n, m)}"
+            )
+        rows, cols = arr, arr
+    else:
+        rows, cols = arr[:, 0], arr[:, 1]
+    for vals, name, limit in ((rows, "rows", n), (cols, "columns", m)):
+        if vals.size == 0:
+            continue
+        if vals.min() < 0:
+            b = int(np.argmin(vals))
+            raise ValueError(
+                f"sizes must be >= 0; instance {b} has {int(vals[b])} {name}"
+            )
+        if vals.max() > limit:
+            b = int(np.argmax(vals))
+            raise ValueError(
+                f"sizes ask for {int(vals[b])} {name} in instance {b}, but the cost has only "
+                f"{limit} {name} (shape {_shape_text((batch, n, m))}); sizes must fit inside it"
+            )
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    return xp.asarray(rows), xp.asarray(cols)
+
+
+def assignment_cost(cost, maximize, sizes=None) -> Assignment:
+    """A cost matrix (n, m) or batch (B, n, m) of real numbers, with optional per-instance sizes.
+
+    NaN and the wrong infinity are found by the kernels (status 2, see
+    :func:`invalid_assignment_entry`) so that valid input is read once.
+    """
+    maximize = flag(maximize, "maximize")
+    arr = as_array(cost, "cost")
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"cost must be a 2-D array of shape (n, m) or a 3-D batch of shape (B, n, m); "
+            f"got shape {_shape_text(arr.shape)}"
+        )
+    dtype = real_dtype(arr, "cost")
+    batched = arr.ndim == 3
+    if not batched and sizes is not None:
+        raise ValueError(
+            "sizes applies to a batch: give a 3-D cost (B, n, m) with sizes of shape (B,) or "
+            "(B, 2), or drop sizes and pass the instance's own (n, m) cost"
+        )
+    n, m = arr.shape[-2], arr.shape[-1]
+    for size, what in ((n, "rows"), (m, "columns")):
+        if size > MAX_POINTS:
+            raise ValueError(
+                f"cost has {size} {what}; at most {MAX_POINTS} are supported (indices are 32-bit "
+                "in the kernels)"
+            )
+    needs_copy = arr.dtype != dtype or not arr.flags.c_contiguous
+    if needs_copy:
+        nbytes = int(np.prod(arr.shape, dtype=object)) * dtype.itemsize
+        limit = _memory_limit()
+        if nbytes > limit:
+            raise MemoryError(
+                f"cost of shape {_shape_text(arr.shape)} and dtype {arr.dtype} needs a contiguous "
+                f"{dtype} copy of {nbytes / 2**30:.1f} GiB, more than this machine's "
+                f"{limit / 2**30:.1f} GiB of memory; pass a smaller problem (a broadcast or "
+                "strided view is copied before solving)"
+            )
+    on_gpu = is_gpu_array(arr)
+    xp = _xp(on_gpu)
+    data = xp.ascontiguousarray(arr, dtype=dtype)
+    if not batched:
+        data = data[None]
+    rows, cols = _sizes(sizes, data.shape[0], n, m, xp)
+    return Assignment(data, rows, cols, batched, on_gpu, maximize)
+
+
+def invalid_assignment_entry(prob: Assignment, b: int) -> ValueError:
+    """The error for instance ``b`` whose kernel status said it holds NaN or the wrong infinity:
+    names the first bad entry."""
+    r, c = int(to_host(prob.rows[b : b + 1])[0]), int(to_host(prob.cols[b : b + 1])[0])
+    block = to_host(prob.cost[b, :r, :c])
+    wrong = np.inf if prob.maximize else -np.inf
+    bad = np.isnan(block) | (block == wrong)
+    i, j = (int(t) for t in np.unravel_index(int(np.argmax(bad.ravel())), block.shape))
+    where = f"[{b}, {i}, {j}]" if prob.batched else f"[{i}, {j}]"
+    value = block[i, j]
+    if np.isnan(value):
+        return ValueError(
+            f"cost{where} is NaN; every cost must be a number. Mark a forbidden pair with "
+            f"{'-inf (maximize=True)' if prob.maximize else '+inf'}, or replace NaN"
+        )
+    if prob.maximize:
+        return ValueError(
+            f"cost{where} is +inf with maximize=True, which would make the total unbounded; "
+            "mark a forbidden pair with -inf when maximizing, or clip the values"
+        )
+    return ValueError(
+        f"cost{where} is -inf, which would make the total unbounded; mark a forbidden pair "
+        "with +inf (or -inf with maximize=True), or clip the values"
+    )
