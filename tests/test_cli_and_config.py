@@ -13,12 +13,15 @@ import pytest
 import tradeoff
 import tradeoff.hv
 import tradeoff.pareto
+import tradeoff.matching
 import tradeoff.transport
 from tradeoff import _backend, cli
 
 
 @pytest.mark.parametrize(
-    ("module", "examples"), [(tradeoff.pareto, 4), (tradeoff.hv, 8), (tradeoff.transport, 6)]
+    ("module", "examples"), [
+        (tradeoff.pareto, 4), (tradeoff.hv, 8), (tradeoff.transport, 6), (tradeoff.matching, 8),
+    ]
 )
 def test_docstring_examples_run(module, examples):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
@@ -48,7 +51,8 @@ def test_demo_routing_table_is_the_transport_plan(capsys):
     assert cli.main(["demo", "--n", "0"]) == 0
     out = capsys.readouterr().out
     assert "routing 2000 SYNTHETIC queries" in out
-    table = out.split("routing 2000 SYNTHETIC queries", 1)[1].splitlines()
+    table = out.split("routing 2000 SYNTHETIC queries", 1)[1]
+    table = table.split("the same routing as an exact assignment", 1)[0].splitlines()
     rows = {ln.split()[0]: ln.split() for ln in table if ln.split() and ln.split()[0] in names}
     assert sorted(rows) == sorted(names[i] for i in idx)
     for k, i in enumerate(idx):
@@ -60,6 +64,31 @@ def test_demo_routing_table_is_the_transport_plan(capsys):
     best = max(idx, key=lambda i: values[i, 2])
     worst = min(idx, key=lambda i: values[i, 2])
     assert float(rows[names[best]][3]) > float(rows[names[worst]][3])
+
+
+def test_demo_assignment_table_matches_scipy(capsys):
+    """The exact routing table: slot counts follow the capacities, and each model's mean query
+    difficulty is the one of scipy's optimal assignment (an independent solver)."""
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    from tradeoff import _demo_data
+
+    names, values = _demo_data.table()
+    idx = np.flatnonzero(tradeoff.nondominated(values, maximize=_demo_data.MAXIMIZE))
+    cap = _demo_data.capacities(values[idx])
+    slots = _demo_data.slots(cap, 200)
+    assert len(slots) == 200 and np.all(np.abs(np.bincount(slots) - 200 * cap) < 1)
+    queries = _demo_data.query_difficulty(2000, seed=7)[:200]
+    cost = _demo_data.routing_cost(queries, values[idx])[:, slots]
+    r, c = scipy_optimize.linear_sum_assignment(cost)
+    assert cli.main(["demo", "--n", "0"]) == 0
+    out = capsys.readouterr().out
+    table = out.split("the same routing as an exact assignment", 1)[1].splitlines()
+    rows = {ln.split()[0]: ln.split() for ln in table if ln.split() and ln.split()[0] in names}
+    assert sorted(rows) == sorted(names[i] for i in idx)
+    for k, i in enumerate(idx):
+        count, difficulty = int(rows[names[i]][1]), float(rows[names[i]][2])
+        assert count == int((slots == k).sum())
+        assert difficulty == pytest.approx(queries[r[slots[c] == k]].mean(), abs=6e-4)
 
 
 def test_demo_hypervolume_shares_are_the_library_contributions():

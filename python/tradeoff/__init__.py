@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 from ._backend import set_backend, using_backend
 from ._config import config, set_num_threads, show_config
 from ._errors import ConvergenceWarning, InfeasibleError
-from .assignment import AssignmentResult, assignment, linear_assignment
+from .matching import AssignmentResult, assignment, linear_assignment
 from .hv import hv_contributions, hv_improvement, hypervolume
 from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
 from .transport import SinkhornResult, sinkhorn, sinkhorn_plan, sinkhorn_points

@@ -72,3 +72,12 @@ def capacities(values: np.ndarray) -> np.ndarray:
     """SYNTHETIC share of traffic each model can serve: proportional to 1 / latency, sums to 1."""
     speed = 1.0 / values[:, 1]
     return speed / speed.sum()
+
+
+def slots(capacity: np.ndarray, total: int) -> np.ndarray:
+    """SYNTHETIC: ``total`` serving slots shared among models in proportion to ``capacity``
+    (largest remainders); returns each slot's model index, sorted."""
+    share = capacity / capacity.sum() * total
+    counts = np.floor(share).astype(np.int64)
+    counts[np.argsort(counts - share)[: total - int(counts.sum())]] += 1
+    return np.repeat(np.arange(len(capacity)), counts)

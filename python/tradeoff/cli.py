@@ -109,6 +109,17 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"{'model':<14}{'capacity %':>11}{'routed %':>10}{'mean difficulty':>17}")
         for k, i in enumerate(front_idx):
             print(f"{names[i]:<14}{100 * cap[k]:>11.1f}{100 * share_q[k]:>10.1f}{mean_d[k]:>17.3f}")
+        slots = _demo_data.slots(cap, 200)
+        batch_q = queries[:200]
+        rows, cols = tradeoff.linear_assignment(_demo_data.routing_cost(batch_q, values[front_idx])[:, slots])
+        print(
+            "\nthe same routing as an exact assignment: the first 200 queries to 200 slots (each "
+            "model's slots ~ its capacity), one query per slot"
+        )
+        print(f"{'model':<14}{'slots':>6}{'mean difficulty':>17}")
+        for k, i in enumerate(front_idx):
+            mine = rows[slots[cols] == k]
+            print(f"{names[i]:<14}{int((slots == k).sum()):>6}{batch_q[mine].mean():>17.3f}")
         if n:
             print(f"\ntiming on a synthetic random population ({n} points, uniform in [0,1)^m):")
             for m in (2, 3, 5):
@@ -142,6 +153,23 @@ def _demo(args: argparse.Namespace) -> int:
                 f"entropic transport between two random clouds of {size} points in 3-D (eps 0.01, "
                 f"100 iterations, cost on the fly): {1e3 * (t1 - t0):8.1f} ms "
                 f"(cost {ot.cost:.5f}, marginal error {ot.marginal_error:.1e})"
+            )
+            size = min(n, 200 if backend == "fallback" else 2000)
+            cost = rng.random((size, size))
+            t0 = time.perf_counter()
+            rows, cols = tradeoff.linear_assignment(cost)
+            t1 = time.perf_counter()
+            print(
+                f"linear assignment of a random {size} x {size} cost (uniform in [0, 1)): "
+                f"{1e3 * (t1 - t0):8.1f} ms (total {cost[rows, cols].sum():.5f})"
+            )
+            batch = rng.random((10_000 if backend != "fallback" else 100, 16, 16))
+            t0 = time.perf_counter()
+            tradeoff.linear_assignment(batch)
+            t1 = time.perf_counter()
+            print(
+                f"linear assignment of a batch of {len(batch)} random 16 x 16 costs: "
+                f"{1e3 * (t1 - t0):8.1f} ms ({1e6 * (t1 - t0) / len(batch):.2f} us per problem)"
             )
     return 0
 

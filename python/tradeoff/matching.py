@@ -1,4 +1,4 @@
-"""Linear assignment: match rows to columns at the least (or greatest) total cost, exactly.
+"""Linear assignment (the matching family): match rows to columns at the least (or greatest) total cost, exactly.
 
 * :func:`linear_assignment` is a drop-in for ``scipy.optimize.linear_sum_assignment``: the same
   ``(row_ind, col_ind)`` output for an (n, m) cost, square or rectangular either way, plus batches
@@ -22,6 +22,8 @@ Conventions:
   potentials, like every shortest-augmenting-path code (scipy's included).
 * Ties are broken the same way on every backend (CPU, fallback, GPU): the same input gives the
   same matching everywhere.
+
+The module is named ``matching`` so that ``tradeoff.assignment`` stays the function.
 
 Algorithm: Jonker-Volgenant's augmenting row reduction, then shortest augmenting paths (Dijkstra
 on reduced costs) for the rows left free; O(n^2 m) in the worst case, far less on typical data,
