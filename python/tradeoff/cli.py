@@ -111,7 +111,8 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"{names[i]:<14}{100 * cap[k]:>11.1f}{100 * share_q[k]:>10.1f}{mean_d[k]:>17.3f}")
         slots = _demo_data.slots(cap, 200)
         batch_q = queries[:200]
-        rows, cols = tradeoff.linear_assignment(_demo_data.routing_cost(batch_q, values[front_idx])[:, slots])
+        slot_cost = _demo_data.routing_cost(batch_q, values[front_idx])[:, slots]
+        rows, cols = tradeoff.linear_assignment(slot_cost)
         print(
             "\nthe same routing as an exact assignment: the first 200 queries to 200 slots (each "
             "model's slots ~ its capacity), one query per slot"

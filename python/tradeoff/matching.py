@@ -1,4 +1,5 @@
-"""Linear assignment (the matching family): match rows to columns at the least (or greatest) total cost, exactly.
+"""Linear assignment (the matching family): pair rows with columns at the least (or greatest)
+total cost, exactly.
 
 * :func:`linear_assignment` is a drop-in for ``scipy.optimize.linear_sum_assignment``: the same
   ``(row_ind, col_ind)`` output for an (n, m) cost, square or rectangular either way, plus batches
