@@ -99,3 +99,20 @@ def test_transport_matching_rounds_to_the_exact_assignment_and_ignores_spurious_
     tm.main(40, 4)
     out = capsys.readouterr().out
     assert "4 spurious points, tau = 0.01: 40 of 40 true pairs" in out
+
+
+def test_track_association_batches_ragged_frames_like_a_scipy_loop():
+    ta = load("track_association")
+    frames = ta.make_frames(60, seed=4)
+    matches = ta.associate(frames)
+    for (tracks, dets, truth), m in zip(frames, matches):
+        assert m.shape == (len(tracks),)
+        used = m[m >= 0]
+        assert len(set(used.tolist())) == len(used)  # a detection serves one track at most
+        near = np.sqrt(((tracks[m >= 0] - dets[used]) ** 2).sum(axis=1))
+        assert np.all(near <= 0.05)  # the gate holds
+    right = sum(int(np.sum(m == f[2])) for m, f in zip(matches, frames))
+    assert right >= 0.95 * sum(len(f[2]) for f in frames)
+    pytest.importorskip("scipy.optimize")
+    ref = ta.associate_with_scipy(frames)  # an independent solver, one frame at a time
+    assert all(np.array_equal(a, b) for a, b in zip(matches, ref))
