@@ -235,6 +235,30 @@ def _instance(A, maximize):
     return col_of_row, row_of_col, u, v, total, SOLVED
 
 
+def _checked(cost, rows, cols):
+    """The kernel's argument checks (the public functions never fail them): a direct call with
+    malformed arguments raises ValueError, like the native kernel."""
+    cost, rows, cols = np.asarray(cost), np.asarray(rows), np.asarray(cols)
+    if cost.ndim != 3 or cost.dtype not in (np.float32, np.float64):
+        raise ValueError(
+            f"lap_solve needs a (B, n, m) float32 or float64 cost; got shape {cost.shape} and "
+            f"dtype {cost.dtype} (internal: call tradeoff.assignment)"
+        )
+    B, n, m = cost.shape
+    for name, arr, limit in (("rows", rows, n), ("cols", cols, m)):
+        if arr.shape != (B,) or arr.dtype != np.int64:
+            raise ValueError(
+                f"lap_solve needs {name} of shape ({B},) and dtype int64; got shape {arr.shape} "
+                f"and dtype {arr.dtype} (internal: call tradeoff.assignment)"
+            )
+        if B and (arr.min() < 0 or arr.max() > limit):
+            raise ValueError(
+                f"lap_solve needs 0 <= {name} <= {limit}; got values from {arr.min()} to "
+                f"{arr.max()} (internal: call tradeoff.assignment)"
+            )
+    return cost, rows, cols
+
+
 def lap_solve(cost, rows, cols, maximize):
     """The kernel interface: a batch ``cost`` (B, n, m), active sizes ``rows``, ``cols`` (B,).
 
@@ -243,7 +267,7 @@ def lap_solve(cost, rows, cols, maximize):
     potentials 0. ``status`` is 0 (solved), 1 (no complete matching) or 2 (NaN, or -inf after the
     maximize sign flip, in the active block). The whole batch is always processed.
     """
-    cost = np.asarray(cost)
+    cost, rows, cols = _checked(cost, rows, cols)
     B, n, m = cost.shape
     col_of_row = np.full((B, n), -1, dtype=np.int64)
     row_of_col = np.full((B, m), -1, dtype=np.int64)
