@@ -241,6 +241,58 @@ void def_sinkhorn_common(py::module_& mod) {
           "Iterations between two reads of the Sinkhorn convergence counter by the host.");
 }
 
+// --- linear assignment (cuda/assignment.cu): float32 / float64 cost ------------------------------
+
+template <class T>
+void lap_solve(addr_t cost, addr_t rows, addr_t cols, std::int64_t batch, std::int64_t n,
+               std::int64_t m, bool maximize, addr_t col_of_row, addr_t row_of_col, addr_t u,
+               addr_t v, addr_t total, addr_t status, addr_t workspace,
+               std::int64_t workspace_bytes, addr_t stream, int device, int path) {
+  tradeoff::cuda::lap_solve<T>(
+      reinterpret_cast<const T*>(cost), reinterpret_cast<const std::int64_t*>(rows),
+      reinterpret_cast<const std::int64_t*>(cols), batch, n, m, maximize,
+      reinterpret_cast<std::int64_t*>(col_of_row), reinterpret_cast<std::int64_t*>(row_of_col),
+      reinterpret_cast<double*>(u), reinterpret_cast<double*>(v),
+      reinterpret_cast<double*>(total), reinterpret_cast<std::int8_t*>(status),
+      reinterpret_cast<void*>(workspace), workspace_bytes, stream, device, path);
+}
+
+template <class T>
+void def_assignment(py::module_& mod, const std::string& suffix) {
+  mod.def(("lap_solve_" + suffix).c_str(), &lap_solve<T>, py::arg("cost"), py::arg("rows"),
+          py::arg("cols"), py::arg("batch"), py::arg("n"), py::arg("m"), py::arg("maximize"),
+          py::arg("col_of_row"), py::arg("row_of_col"), py::arg("u"), py::arg("v"),
+          py::arg("total"), py::arg("status"), py::arg("workspace"), py::arg("workspace_bytes"),
+          py::arg("stream"), py::arg("device"), py::arg("path") = 0,
+          py::call_guard<py::gil_scoped_release>(),
+          ("Exact linear assignment of each active block cost[b, :rows[b], :cols[b]] of a\n"
+           "(batch, n, m) C-contiguous " + suffix + " device array (+inf = forbidden pair);\n"
+           "rows, cols (batch,) int64 device arrays. Writes col_of_row (batch, n) and\n"
+           "row_of_col (batch, m) int64, u (batch, n) and v (batch, m) float64, total (batch,)\n"
+           "float64 and status (batch,) int8 (0 solved, 1 infeasible, 2 invalid entry, 3 sizes\n"
+           "out of range). workspace: device memory of workspace_bytes >=\n"
+           "lap_workspace_bytes(batch, n, m, path). path: 0 automatic (lap_path), 1 warp,\n"
+           "2 block + shared memory, 3 block + device workspace, 4 thread per instance (every\n"
+           "path gives the same results). Asynchronous on `stream`.\n"
+           "Internal: call tradeoff.assignment (or tradeoff._gpu.lap_solve).")
+              .c_str());
+}
+
+void def_assignment_common(py::module_& mod) {
+  mod.def("lap_workspace_bytes", &tradeoff::cuda::lap_workspace_bytes, py::arg("batch"),
+          py::arg("n"), py::arg("m"), py::arg("path") = 0,
+          "Bytes of device workspace a lap_solve launch on (batch, n, m) with `path` needs (0\n"
+          "unless the path taken is 3).");
+  mod.def("lap_path", &tradeoff::cuda::lap_path, py::arg("batch"), py::arg("n"), py::arg("m"),
+          "Path lap_solve takes on its own for (batch, n, m): 4 one thread per instance, 1 one\n"
+          "warp per instance, 2 one block per instance (workspace in shared memory), 3 one\n"
+          "block per instance (device workspace).");
+  mod.def("lap_path_fits", &tradeoff::cuda::lap_path_fits, py::arg("path"), py::arg("n"),
+          py::arg("m"), "Whether path 1..4 can serve (n, m) arrays.");
+  mod.def("lap_block_threads", &tradeoff::cuda::lap_block_threads, py::arg("path"),
+          py::arg("n"), py::arg("m"), "Threads per instance of `path` on (n, m) arrays.");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, mod) {
@@ -275,4 +327,7 @@ PYBIND11_MODULE(_cuda, mod) {
   def_sinkhorn<float>(mod, "float32");
   def_sinkhorn<double>(mod, "float64");
   def_sinkhorn_common(mod);
+  def_assignment<float>(mod, "float32");
+  def_assignment<double>(mod, "float64");
+  def_assignment_common(mod);
 }

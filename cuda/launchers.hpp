@@ -239,6 +239,63 @@ TRADEOFF_SK_DECLARE(float)
 TRADEOFF_SK_DECLARE(double)
 #undef TRADEOFF_SK_DECLARE
 
+// ---------------------------------------------------------------------------------------------
+// Linear assignment (cuda/assignment.cu; bodies shared with the CPU in
+// cpp/include/tradeoff/assignment_hd.hpp): Jonker-Volgenant augmenting row reduction + shortest
+// augmenting paths, exact, the decisions bit-identical to the CPU's (the specification is
+// python/tradeoff/_fallback/assignment.py). The kernel interface of tradeoff._core.lap_solve:
+//   cost (batch, n, m) of T, C-contiguous, on `device`; rows, cols (batch,) int64 on `device`
+//   (instance b is cost[b, :rows[b], :cols[b]]); outputs col_of_row (batch, n) int64,
+//   row_of_col (batch, m) int64, u (batch, n) float64, v (batch, m) float64, total (batch,)
+//   float64, status (batch,) int8: 0 solved, 1 infeasible, 2 invalid entry (NaN, or -inf after
+//   the maximize sign flip), 3 rows[b] / cols[b] outside [0, n] / [0, m] (the caller checks the
+//   sizes first; 3 only keeps a bad call from reading out of bounds). Outside the active block
+//   (and for status != 0): -1 and 0; total 0 for status != 0.
+// One thread (tiny problems in huge batches), one warp (max(n, m) <= 128) or one block per
+// instance; see lap_path. `path` = 0 chooses (lap_path); 1..4 forces a path (tests), with
+// std::invalid_argument when it cannot serve (n, m) (lap_path_fits). Asynchronous on `stream`;
+// nothing is read back.
+// Preconditions checked here (std::invalid_argument) before the device is touched:
+// 0 <= batch, n, m <= INT32_MAX, batch * n * m fits int64, workspace_bytes >=
+// lap_workspace_bytes(batch, n, m), non-null pointers for everything read or written (cost may
+// be null when n * m == 0, the workspace when 0 bytes are needed). Nothing runs for batch == 0.
+
+// Bytes of device workspace a launch on (batch, n, m) with `path` (0 = automatic) needs: 0
+// unless the path is 3, then min(batch, 1024) regions of about 25 max(n, m) + 20 min(n, m)
+// bytes.
+std::int64_t lap_workspace_bytes(std::int64_t batch, std::int64_t n, std::int64_t m, int path);
+
+// The path lap_solve takes on its own for a (batch, n, m) launch: 4 = one thread per instance
+// (max(n, m) <= 32 and batch >= 16384), 1 = one warp per instance (max(n, m) <= 128, workspace
+// in shared memory), 2 = one block per instance, workspace in shared memory (up to about
+// 45 KB), 3 = one block per instance, workspace in the device workspace; 0 for negative
+// sizes. Every path makes the same decisions: the results never depend on it.
+int lap_path(std::int64_t batch, std::int64_t n, std::int64_t m) noexcept;
+
+// Whether path 1..4 can serve (n, m) arrays (its workspace fits where it keeps it).
+bool lap_path_fits(int path, std::int64_t n, std::int64_t m) noexcept;
+
+// Threads per instance of `path` on (n, m) arrays (1, 32, or 64..256 for the block paths).
+int lap_block_threads(int path, std::int64_t n, std::int64_t m) noexcept;
+
+template <class T>
+void lap_solve(const T* cost, const std::int64_t* rows, const std::int64_t* cols,
+               std::int64_t batch, std::int64_t n, std::int64_t m, bool maximize,
+               std::int64_t* col_of_row, std::int64_t* row_of_col, double* u, double* v,
+               double* total, std::int8_t* status, void* workspace,
+               std::int64_t workspace_bytes, std::uintptr_t stream, int device, int path);
+
+// The instantiations live in cuda/assignment.cu.
+#define TRADEOFF_LAP_DECLARE(T)                                                                 \
+  extern template void lap_solve<T>(const T*, const std::int64_t*, const std::int64_t*,         \
+                                    std::int64_t, std::int64_t, std::int64_t, bool,             \
+                                    std::int64_t*, std::int64_t*, double*, double*, double*,    \
+                                    std::int8_t*, void*, std::int64_t, std::uintptr_t, int,     \
+                                    int);
+TRADEOFF_LAP_DECLARE(float)
+TRADEOFF_LAP_DECLARE(double)
+#undef TRADEOFF_LAP_DECLARE
+
 }  // namespace cuda
 }  // namespace tradeoff
 

@@ -552,3 +552,124 @@ def sinkhorn_points(x, y, a, b, f0, g0, eps_stages, tau_a, tau_b, max_iter, tol,
 
 
 __all__ += ["sinkhorn_dense", "sinkhorn_points"]
+
+
+# --- Linear assignment (cuda/assignment.cu over cpp/include/tradeoff/assignment_hd.hpp) -------
+#
+# The kernel interface shared with ``tradeoff._core.lap_solve`` and
+# ``tradeoff._fallback.assignment.lap_solve`` (python/tradeoff/assignment.py calls it through
+# ``tradeoff._backend.run``): CuPy arrays in, a tuple (col_of_row, row_of_col, u, v, total,
+# status) of CuPy arrays out, on the cost's device, status an int8 array. The decisions are the
+# CPU's bit for bit (same arithmetic, same tie rules), so every output equals the CPU's exactly.
+# One warp per instance when max(n, m) <= 128, else one block per instance (workspace in
+# shared memory up to about max(n, m) = 1000, else in a device workspace allocated here); one
+# thread per instance for max(n, m) <= 32 in batches of 16384 or more (``_cuda.lap_path``). One launch, asynchronous on the current stream; the only
+# synchronization is the check of ``rows`` / ``cols`` when they arrive as CuPy arrays (one
+# reduction read back: an out-of-range size would make the kernel read out of bounds).
+
+
+def _lap_cost(cp, cost, fn: str):
+    if not isinstance(cost, cp.ndarray):
+        raise TypeError(f"tradeoff._gpu.{fn}: expected cost as a cupy.ndarray; got {type(cost)!r}")
+    if cost.ndim != 3 or not cost.flags.c_contiguous:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: expected cost as a C-contiguous (B, n, m) array; got shape "
+            f"{cost.shape}, c_contiguous={cost.flags.c_contiguous} (internal: call "
+            "tradeoff.assignment or tradeoff.linear_assignment)"
+        )
+    if cost.dtype not in (cp.float32, cp.float64):
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: expected a float32 or float64 cost; got {cost.dtype} "
+            "(internal: call tradeoff.assignment, which casts other numbers to float64)"
+        )
+    return tuple(int(s) for s in cost.shape)
+
+
+def _lap_sizes(cp, sizes, cost, fn: str, name: str, batch: int, bound: int):
+    """``sizes`` as a C-contiguous int64 CuPy array of shape (B,) on the cost's device.
+
+    NumPy input (or a sequence) is checked on the host and copied over; CuPy input is checked
+    on the device (one value read back). Values must lie in [0, bound]."""
+    import numpy as np
+
+    on_device = isinstance(sizes, cp.ndarray)
+    if on_device and sizes.device != cost.device:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: {name} is on device {sizes.device.id} but the cost is on "
+            f"device {cost.device.id}"
+        )
+    host = None if on_device else np.asarray(sizes)
+    dtype = sizes.dtype if on_device else host.dtype
+    shape = tuple(sizes.shape) if on_device else host.shape
+    if shape != (batch,):
+        raise ValueError(f"tradeoff._gpu.{fn}: expected {name} of shape ({batch},); got {shape}")
+    if dtype.kind not in "iu":
+        raise ValueError(f"tradeoff._gpu.{fn}: expected integer {name} (int64); got {dtype}")
+    with cost.device:
+        if host is not None:  # checked here, then copied over on the current stream
+            checked = host
+            out = cp.ascontiguousarray(cp.asarray(host.astype(np.int64, copy=False)))
+        else:
+            out = cp.ascontiguousarray(sizes, dtype=cp.int64)
+            bad_any = batch > 0 and bool(cp.any((out < 0) | (out > bound)))
+            checked = cp.asnumpy(out) if bad_any else None
+    if checked is not None:
+        bad = np.flatnonzero((checked < 0) | (checked > bound))
+        if bad.size:
+            first = int(bad[0])
+            raise ValueError(
+                f"tradeoff._gpu.{fn}: {name}[{first}] = {int(checked[first])} is outside "
+                f"[0, {bound}] (an instance's active block must fit the cost array)"
+            )
+    return out
+
+
+def lap_solve(cost, rows, cols, maximize):
+    """Exact linear assignment of a batch on the GPU (cuda/assignment.cu).
+
+    cost: C-contiguous (B, n, m) float32/float64 CuPy array (+inf = forbidden pair); rows,
+    cols: (B,) integers (CuPy or NumPy), instance b is ``cost[b, :rows[b], :cols[b]]``;
+    maximize: bool. Returns CuPy arrays on the cost's device: col_of_row (B, n) int64,
+    row_of_col (B, m) int64, u (B, n) float64, v (B, m) float64, total (B,) float64,
+    status (B,) int8 (0 solved, 1 no complete matching, 2 NaN or -inf after the maximize sign
+    flip in the active block). Outside an instance's active block, and for status != 0, the
+    matching is -1 and the potentials 0 (total 0). Jonker-Volgenant augmenting row reduction
+    then shortest augmenting paths, one thread, warp or block per instance; O(n^2 m) per
+    instance at worst. Asynchronous on the current stream (see the section comment).
+    """
+    return _lap_run(cost, rows, cols, maximize, 0)
+
+
+def _lap_run(cost, rows, cols, maximize, path: int):
+    """lap_solve on a given kernel path (0 = the launcher's choice; 1 warp, 2 block + shared
+    memory, 3 block + device workspace, 4 thread: the tests compare them)."""
+    fn = "lap_solve"
+    cp, mod = _cupy(), _cuda_module()
+    batch, n, m = _lap_cost(cp, cost, fn)
+    maximize = bool(maximize)
+    rows = _lap_sizes(cp, rows, cost, fn, "rows", batch, n)
+    cols = _lap_sizes(cp, cols, cost, fn, "cols", batch, m)
+    with cost.device:
+        col_of_row = cp.empty((batch, n), dtype=cp.int64)
+        row_of_col = cp.empty((batch, m), dtype=cp.int64)
+        u = cp.empty((batch, n), dtype=cp.float64)
+        v = cp.empty((batch, m), dtype=cp.float64)
+        total = cp.empty(batch, dtype=cp.float64)
+        status = cp.empty(batch, dtype=cp.int8)
+        if batch == 0:
+            return col_of_row, row_of_col, u, v, total, status
+        device_id = cost.device.id
+        _ensure_device(mod, device_id)
+        nbytes = int(mod.lap_workspace_bytes(batch, n, m, path))
+        workspace = cp.empty(max(nbytes, 1), dtype=cp.uint8)
+        stream = cp.cuda.get_current_stream()
+        launcher = getattr(mod, "lap_solve_" + cost.dtype.name)
+        launcher(
+            cost.data.ptr, rows.data.ptr, cols.data.ptr, batch, n, m, maximize,
+            col_of_row.data.ptr, row_of_col.data.ptr, u.data.ptr, v.data.ptr, total.data.ptr,
+            status.data.ptr, workspace.data.ptr, nbytes, stream.ptr, device_id, path,
+        )  # fmt: skip
+    return col_of_row, row_of_col, u, v, total, status
+
+
+__all__ += ["lap_solve"]
