@@ -10,6 +10,7 @@ import pytest
 _PEERS = (
     "moocore", "pymoo", "deap", "optuna", "torch", "botorch", "paretoset", "pygmo", "hvwfg", "numba",
     "POT", "jax", "ott-jax", "geomloss", "pykeops",
+    "scipy", "lap", "lapx", "laprust", "lapcpp", "lapjv", "torch-linear-assignment", "ortools",
 )
 
 

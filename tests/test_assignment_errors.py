@@ -403,3 +403,18 @@ def test_kernels_report_status_per_instance_and_process_the_whole_batch(kernel):
     assert status.tolist() == [2, 2, 0, 0]  # maximizing, +inf is the invalid infinity
     assert x[2].tolist() == [1, 0] and total[2] == 0.0  # (1, 1) is forbidden: 0 + 0
     assert x[3].tolist() == [0, 1] and total[3] == 6.0
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_costs_near_the_largest_float_raise_instead_of_returning_inf(backend, batched):
+    # the optimum -2e308 is not a float64: the total and the potentials overflow
+    bad = np.array([[1e308, -1e308], [-1e308, 1e308]])
+    cost = np.stack([np.eye(2), bad]) if batched else bad
+    where = "batch index 1" if batched else "this cost"
+    with pytest.raises(ValueError, match=f"the potentials of {where} overflow float64.*Scale"):
+        tradeoff.assignment(cost)
+    with pytest.raises(ValueError, match="overflow float64"):
+        tradeoff.linear_assignment(cost)
+    # a tenth of it is fine
+    res = tradeoff.assignment(cost / 10)
+    assert np.all(np.isfinite(res.u)) and np.all(np.isfinite(res.v))

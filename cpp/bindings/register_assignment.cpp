@@ -7,9 +7,11 @@
 // int64 with 0 <= rows[b] <= n, 0 <= cols[b] <= m (instance b is cost[b, :rows[b], :cols[b]]).
 // Returns col_of_row (B, n) int64, row_of_col (B, m) int64, u (B, n) float64, v (B, m) float64,
 // total (B,) float64 and status (B,) int8 (0 solved, 1 no complete matching of the smaller
-// side, 2 NaN or -inf after the maximize sign flip in the active block). Outside an instance's
-// active block, and for an instance with status != 0, the matching is -1, the potentials and
-// the total 0. python/tradeoff/assignment.py validates the data and documents the conventions;
+// side, 2 NaN or -inf after the maximize sign flip in the active block, 4 solved but the total
+// or a potential overflowed to inf or NaN: costs near the largest double). Outside an
+// instance's active block, and for an instance with status 1 or 2, the matching is -1, the
+// potentials and the total 0. python/tradeoff/matching.py validates the data and documents the
+// conventions;
 // here every shape, dtype and size is checked again so that a direct call to _core raises
 // ValueError instead of crashing. Data problems never raise: they are statuses.
 //
@@ -84,6 +86,12 @@ py::tuple solve_typed(const py::array& cost_any, const std::int64_t* rows,
   {
     py::gil_scoped_release release;
     lap::lap_solve<T>(cost, B, n, m, rows, cols, maximize, out);
+    for (index_t b = 0; b < B; ++b) {  // O(n + m) per instance: potentials that overflowed
+      if (out.status[b] == lap::kSolved &&
+          lap::solution_overflowed(out.total[b], out.u + b * n, n, out.v + b * m, m)) {
+        out.status[b] = lap::kOverflow;
+      }
+    }
   }
   return py::make_tuple(col_of_row, row_of_col, u, v, total, status);
 }

@@ -550,6 +550,21 @@ TEST(assignment_dual_formulas_and_workspace) {
 
 // ---- known answers ---------------------------------------------------------------------------
 
+TEST(assignment_overflow_flag) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> u = {1.0, -2.0, 1e308}, v = {0.0, -1e308};
+  CHECK(!tradeoff::lap::solution_overflowed(3.0, u.data(), 3, v.data(), 2));
+  CHECK(!tradeoff::lap::solution_overflowed(0.0, nullptr, 0, nullptr, 0));
+  CHECK(tradeoff::lap::solution_overflowed(-inf, u.data(), 3, v.data(), 2));
+  CHECK(tradeoff::lap::solution_overflowed(nan, u.data(), 3, v.data(), 2));
+  u[1] = inf;
+  CHECK(tradeoff::lap::solution_overflowed(3.0, u.data(), 3, v.data(), 2));
+  u[1] = 0.0;
+  v[0] = nan;
+  CHECK(tradeoff::lap::solution_overflowed(3.0, u.data(), 3, v.data(), 2));
+}
+
 TEST(assignment_known_answers) {
   {
     const Out o = solve_one({5.0}, 1, 1);

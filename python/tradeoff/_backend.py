@@ -14,6 +14,8 @@ import importlib
 import os
 import threading
 
+from ._xp import cupy_module, to_numpy
+
 BACKENDS = ("native", "fallback", "cuda")
 
 _state = threading.local()
@@ -23,6 +25,9 @@ _cache: dict[str, object] = {}
 
 def _import(name: str):
     """Import tradeoff.<name> once; cache the module or the ImportError."""
+    cached = _cache.get(name)  # lock-free once imported: this runs on every call
+    if cached is not None:
+        return cached
     with _lock:
         if name not in _cache:
             try:
@@ -119,8 +124,6 @@ def run(name: str, arrays, *, on_gpu: bool, fallback, gpu_supported=None):
     False for a size the GPU kernels do not cover: the CPU backend then runs it, copying GPU
     input across and back.
     """
-    from ._xp import cupy_module, to_numpy
-
     backend = choose(on_gpu)
     if backend == "cuda" and gpu_supported is not None and not gpu_supported():
         backend = "native" if core_module() is not None else "fallback"

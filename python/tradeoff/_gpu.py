@@ -669,6 +669,9 @@ def _lap_run(cost, rows, cols, maximize, path: int):
             col_of_row.data.ptr, row_of_col.data.ptr, u.data.ptr, v.data.ptr, total.data.ptr,
             status.data.ptr, workspace.data.ptr, nbytes, stream.ptr, device_id, path,
         )  # fmt: skip
+        # status 4 (as _core and the fallback): solved, but a potential or the total overflowed
+        finite = cp.isfinite(total) & cp.isfinite(u).all(axis=1) & cp.isfinite(v).all(axis=1)
+        status[(status == 0) & ~finite] = 4
     return col_of_row, row_of_col, u, v, total, status
 
 

@@ -548,17 +548,20 @@ def feasible_support(prob: Transport, a, b, error):
 # --- linear assignment ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Assignment:
     """A validated assignment input: a C-contiguous (B, n, m) cost in float32 or float64 and the
-    active size (rows, cols) of every instance."""
+    active size (rows, cols) of every instance. (A slotted class, not a dataclass: it is built
+    on every call, and small problems take microseconds.)"""
 
-    cost: object
-    rows: object  # (B,) int64 on the cost's device
-    cols: object
-    batched: bool
-    on_gpu: bool
-    maximize: bool
+    __slots__ = ("cost", "rows", "cols", "batched", "on_gpu", "maximize")
+
+    def __init__(self, cost, rows, cols, batched: bool, on_gpu: bool, maximize: bool):
+        self.cost = cost
+        self.rows = rows  # (B,) int64 on the cost's device
+        self.cols = cols
+        self.batched = batched
+        self.on_gpu = on_gpu
+        self.maximize = maximize
 
     @property
     def shape(self):
@@ -645,6 +648,22 @@ def assignment_cost(cost, maximize, sizes=None) -> Assignment:
     NaN and the wrong infinity are found by the kernels (status 2, see
     :func:`invalid_assignment_entry`) so that valid input is read once.
     """
+    if (  # the common case, checked in a few microseconds: a contiguous float NumPy array
+        sizes is None
+        and type(cost) is np.ndarray
+        and type(maximize) is bool
+        and cost.dtype.char in "df"
+        and cost.flags.c_contiguous
+        and 2 <= cost.ndim <= 3
+        and cost.shape[-1] <= MAX_POINTS
+        and cost.shape[-2] <= MAX_POINTS
+    ):
+        batched = cost.ndim == 3
+        data = cost if batched else cost[None]
+        B, n, m = data.shape
+        rows = np.full(B, n, dtype=np.int64) if B > 1 else np.array([n] * B, dtype=np.int64)
+        cols = np.full(B, m, dtype=np.int64) if B > 1 else np.array([m] * B, dtype=np.int64)
+        return Assignment(data, rows, cols, batched, False, maximize)
     maximize = flag(maximize, "maximize")
     arr = as_array(cost, "cost")
     if arr.ndim not in (2, 3):

@@ -44,7 +44,7 @@ from ._xp import to_numpy
 
 __all__ = ["AssignmentResult", "assignment", "linear_assignment"]
 
-_SOLVED, _INFEASIBLE, _INVALID = 0, 1, 2
+_SOLVED, _INFEASIBLE, _INVALID, _OVERFLOW = 0, 1, 2, 4
 
 
 class AssignmentResult:
@@ -111,8 +111,8 @@ def _solve(cost, maximize, sizes):
             on_gpu=prob.on_gpu,
             fallback=_fallback,
         )
-    status = to_numpy(out[5])
-    if status.any():
+    status = out[5] if isinstance(out[5], np.ndarray) else to_numpy(out[5])
+    if np.count_nonzero(status):
         _raise_for(prob, status)
     return prob, out
 
@@ -121,6 +121,15 @@ def _raise_for(prob, status):
     bad = np.flatnonzero(status == _INVALID)
     if bad.size:
         raise _validation.invalid_assignment_entry(prob, int(bad[0]))
+    over = np.flatnonzero(status == _OVERFLOW)
+    if over.size and not (status == _INFEASIBLE).any():
+        b = int(over[0])
+        where = f"batch index {b}" if prob.batched else "this cost"
+        raise ValueError(
+            f"the potentials of {where} overflow float64: the costs are too close to the largest "
+            "float (about 1.8e308) for the sums the solver forms. Scale them down, e.g. divide "
+            "by their largest magnitude; the matching does not change"
+        )
     b = int(np.flatnonzero(status == _INFEASIBLE)[0])
     r = int(to_numpy(prob.rows[b : b + 1])[0])
     c = int(to_numpy(prob.cols[b : b + 1])[0])
@@ -226,6 +235,8 @@ def linear_assignment(cost, *, maximize=False):
     xp = _validation._xp(prob.on_gpu)
     k = min(n, m)
     if n <= m:
+        if not prob.batched:
+            return xp.arange(n, dtype=np.int64), col_of_row[0]
         row_ind = xp.broadcast_to(xp.arange(n, dtype=np.int64), (B, n)).copy()
         col_ind = col_of_row
     else:

@@ -23,6 +23,18 @@ namespace lap {
 constexpr signed char kSolved = 0;
 constexpr signed char kInfeasible = 1;  // no complete matching of the smaller side
 constexpr signed char kInvalid = 2;     // NaN, or -inf after the maximize sign flip
+// 3 is the CUDA launcher's guard for sizes out of range (never reached through _gpu.py).
+constexpr signed char kOverflow = 4;    // solved, but the total or a potential is not finite
+
+// Costs near the largest double can overflow the potentials (sums of costs): status kOverflow
+// when the total or any potential of a solved instance is inf or NaN.
+TRADEOFF_HD inline bool solution_overflowed(double total, const double* u, index_t n,
+                                            const double* v, index_t m) {
+  double acc = total * 0.0;  // 0 when finite, NaN otherwise; x * 0 stays 0 only for finite x
+  for (index_t i = 0; i < n; ++i) acc += u[i] * 0.0;
+  for (index_t j = 0; j < m; ++j) acc += v[j] * 0.0;
+  return acc != 0.0;
+}
 
 // Augmenting row reduction may process at most this many rows per pending row in one pass.
 constexpr index_t kArrStepFactor = 4;

@@ -34,8 +34,8 @@ import numpy as np
 
 from ._jit import jit
 
-#: Status codes of one instance.
-SOLVED, INFEASIBLE, INVALID = 0, 1, 2
+#: Status codes of one instance (3 is the CUDA launcher's guard for sizes out of range).
+SOLVED, INFEASIBLE, INVALID, OVERFLOW = 0, 1, 2, 4
 #: Augmenting row reduction processes at most this many rows per pending row in one pass.
 ARR_STEP_FACTOR = 4
 
@@ -232,6 +232,8 @@ def _instance(A, maximize):
         total = total + float(S[k, x[k]])
     if maximize:
         total, u, v = -total, -u, -v
+    if not (np.isfinite(total) and np.isfinite(u).all() and np.isfinite(v).all()):
+        return col_of_row, row_of_col, u, v, total, OVERFLOW  # costs near the largest float
     return col_of_row, row_of_col, u, v, total, SOLVED
 
 
@@ -279,7 +281,7 @@ def lap_solve(cost, rows, cols, maximize):
         r, c = int(rows[b]), int(cols[b])
         x, y, ub, vb, tb, sb = _instance(cost[b, :r, :c], bool(maximize))
         status[b] = sb
-        if sb != SOLVED:
+        if sb != SOLVED and sb != OVERFLOW:
             continue
         col_of_row[b, :r] = x
         row_of_col[b, :c] = y
