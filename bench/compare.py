@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Markdown tables of the benchmarks (Pareto ranking, crowding distance, hypervolume, entropic
-transport): tradeoff against its peers, per workload, one table per family.
+transport, linear assignment): tradeoff against its peers, per workload, one table per family.
 
 Usage::
 
@@ -8,7 +8,7 @@ Usage::
                             [pytest args...]
 
 Without ``--json`` it runs ``python -m pytest bench/`` (every family; extra arguments go to
-pytest, e.g. ``-k m2``, ``-k sinkhorn`` or ``--benchmark-min-rounds=3``) with
+pytest, e.g. ``-k m2``, ``-k sinkhorn``, ``-k assignment`` or ``--benchmark-min-rounds=3``) with
 ``--benchmark-json`` and reads the result; with ``--json FILE`` it reads an existing
 pytest-benchmark JSON file instead and runs nothing. Medians are in milliseconds with 3
 significant digits; each ratio is peer median / tradeoff-native median (above 1: tradeoff is
@@ -18,7 +18,8 @@ installed, no such function, or left out at that size because a single call woul
 long; see bench_pareto.py).
 
 A benchmark whose answer disagreed with tradeoff's (``extra_info["agreement"]`` starting with
-"wrong", recorded by bench_sinkhorn.py for peers that return NaN or a wrong cost) is marked
+"wrong", recorded by bench_sinkhorn.py for peers that return NaN or a wrong cost, and by
+bench_assignment.py for a matching that is invalid or not optimal) is marked
 "wrong" in its cell, is never the "fastest peer", and is listed under the table.
 ``--baseline NAME`` divides by another implementation (e.g. ``tradeoff-fallback`` when the
 native module is not built).
@@ -41,6 +42,7 @@ BASELINE = "tradeoff-native"
 #: Column order; implementations not listed here follow in alphabetical order.
 KNOWN_ORDER = [
     "tradeoff-native",
+    "tradeoff-assignment",
     "tradeoff-log",
     "tradeoff-scaling",
     "tradeoff-fallback",
@@ -63,10 +65,24 @@ KNOWN_ORDER = [
     "pot-batch-log",
     "ott",
     "geomloss",
+    # linear assignment
+    "scipy",
+    "lap",
+    "lapx-lapjvx",
+    "lapx-lapjvc",
+    "lapx-lapjvs",
+    "lapx-lapjvr",
+    "lapx-lapjvh",
+    "laprust",
+    "lapcpp",
+    "lapjv",
+    "torch-linear-assignment",
+    "ortools",
 ]
 _TASK_ORDER = {
     "rank": 0, "front": 1, "crowd": 2, "hv": 3, "hvc": 4, "hvi": 5,
     "sinkhorn-dense": 6, "sinkhorn-batch": 7, "sinkhorn-points": 8, "sinkhorn-anneal": 9,
+    "lap": 10, "lap-rect": 11, "lap-batch": 12,
 }
 _DIST_ORDER = {"uniform": 0, "sphere": 1, "nondom": 2, "chain": 3, "batch": 4}
 #: Tables, in print order: family name and the tasks it holds.
@@ -75,6 +91,7 @@ _FAMILIES = [
     ("Hypervolume", ("hv", "hvc", "hvi")),
     ("Entropic transport (Sinkhorn)", ("sinkhorn-dense", "sinkhorn-batch", "sinkhorn-points",
                                        "sinkhorn-anneal")),
+    ("Linear assignment", ("lap", "lap-rect", "lap-batch")),
 ]
 
 
