@@ -220,7 +220,8 @@ def _instance(A, maximize):
     ns = S.shape[0]
     if ns == 0:
         return col_of_row, row_of_col, u, v, 0.0, SOLVED
-    x, y, us, vs, ok = _solve(S)
+    with np.errstate(over="ignore", invalid="ignore"):  # costs near the largest float: status 4
+        x, y, us, vs, ok = _solve(S)
     if not ok:
         return col_of_row, row_of_col, u, v, 0.0, INFEASIBLE
     if transposed:
@@ -229,7 +230,7 @@ def _instance(A, maximize):
         col_of_row, row_of_col, u, v = x, y, us, vs
     total = 0.0
     for k in range(ns):  # in order, so that every backend rounds the same way
-        total = total + float(S[k, x[k]])
+        total = total + float(S[k, x[k]])  # Python floats: overflow gives inf, no warning
     if maximize:
         total, u, v = -total, -u, -v
     if not (np.isfinite(total) and np.isfinite(u).all() and np.isfinite(v).all()):
