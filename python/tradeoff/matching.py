@@ -178,7 +178,7 @@ def assignment(cost, *, maximize=False, sizes=None) -> AssignmentResult:
     -----
     Jonker-Volgenant augmenting row reduction, then shortest augmenting paths: O(n^2 m) worst
     case for n <= m (much less on typical data), O(n + m) extra memory. A batch runs its
-    instances in parallel (threads on the CPU, one thread block per instance on the GPU).
+    instances in parallel (threads on the CPU, one thread, warp or block per instance on the GPU).
 
     Examples
     --------
