@@ -86,12 +86,6 @@ py::tuple solve_typed(const py::array& cost_any, const std::int64_t* rows,
   {
     py::gil_scoped_release release;
     lap::lap_solve<T>(cost, B, n, m, rows, cols, maximize, out);
-    for (index_t b = 0; b < B; ++b) {  // O(n + m) per instance: potentials that overflowed
-      if (out.status[b] == lap::kSolved &&
-          lap::solution_overflowed(out.total[b], out.u + b * n, n, out.v + b * m, m)) {
-        out.status[b] = lap::kOverflow;
-      }
-    }
   }
   return py::make_tuple(col_of_row, row_of_col, u, v, total, status);
 }

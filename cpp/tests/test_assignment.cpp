@@ -305,6 +305,11 @@ Out run_spec(const std::vector<T>& C, index_t B, index_t n, index_t m,
     const SpecResult s = spec_instance(A, r, c, maximize);
     o.status[size_t(b)] = s.status;
     if (s.status != 0) continue;
+    // step 8 (the fallback's): a solved instance whose total or potentials are not finite
+    bool finite = std::isfinite(s.total);
+    for (const double x : s.u) finite = finite && std::isfinite(x);
+    for (const double x : s.v) finite = finite && std::isfinite(x);
+    if (!finite) o.status[size_t(b)] = 4;
     o.total[size_t(b)] = s.total;
     for (index_t i = 0; i < r; ++i) {
       o.x[size_t(b * n + i)] = s.col_of_row[size_t(i)];

@@ -380,8 +380,9 @@ def _sk_host_floats(values, fn: str, name: str):
     return [float(v) for v in arr]
 
 
-def _sk_main(cp, arr, fn: str, name: str, axes: str):
-    """Checks the array that decides the device and dtype: (B, n, k) C-contiguous float."""
+def _sk_main(cp, arr, fn: str, name: str, axes: str, dtype_error=TypeError):
+    """Checks the array that decides the device and dtype: (B, n, k) C-contiguous float
+    (the Sinkhorn and assignment kernels share it)."""
     if not isinstance(arr, cp.ndarray):
         raise TypeError(f"tradeoff._gpu.{fn}: expected {name} as a cupy.ndarray; got {type(arr)!r}")
     if arr.ndim != 3 or not arr.flags.c_contiguous:
@@ -391,7 +392,7 @@ def _sk_main(cp, arr, fn: str, name: str, axes: str):
             "tradeoff functions)"
         )
     if arr.dtype not in (cp.float32, cp.float64):
-        raise TypeError(
+        raise dtype_error(
             f"tradeoff._gpu.{fn}: expected float32 or float64 {name}; got {arr.dtype} "
             "(internal: call the public tradeoff functions)"
         )
@@ -569,20 +570,8 @@ __all__ += ["sinkhorn_dense", "sinkhorn_points"]
 
 
 def _lap_cost(cp, cost, fn: str):
-    if not isinstance(cost, cp.ndarray):
-        raise TypeError(f"tradeoff._gpu.{fn}: expected cost as a cupy.ndarray; got {type(cost)!r}")
-    if cost.ndim != 3 or not cost.flags.c_contiguous:
-        raise ValueError(
-            f"tradeoff._gpu.{fn}: expected cost as a C-contiguous (B, n, m) array; got shape "
-            f"{cost.shape}, c_contiguous={cost.flags.c_contiguous} (internal: call "
-            "tradeoff.assignment or tradeoff.linear_assignment)"
-        )
-    if cost.dtype not in (cp.float32, cp.float64):
-        raise ValueError(
-            f"tradeoff._gpu.{fn}: expected a float32 or float64 cost; got {cost.dtype} "
-            "(internal: call tradeoff.assignment, which casts other numbers to float64)"
-        )
-    return tuple(int(s) for s in cost.shape)
+    # ValueError for a wrong dtype, as _core.lap_solve raises (the kernel interface's rule)
+    return _sk_main(cp, cost, fn, "cost", "(B, n, m)", dtype_error=ValueError)
 
 
 def _lap_sizes(cp, sizes, cost, fn: str, name: str, batch: int, bound: int):

@@ -1182,11 +1182,11 @@ TRADEOFF_ALWAYS_INLINE bool lane_load(Lane<T, Neg, Scanner>& L, const Batch<T>& 
 // -1 / 0 for a status != 0.
 template <class T, bool Neg, class Scanner>
 TRADEOFF_ALWAYS_INLINE void lane_finish(Lane<T, Neg, Scanner>& L, const Batch<T>& bt) {
-  const signed char st = L.core.status;
+  signed char st = L.core.status;
   if (st == kSolved) {
     const double* v = L.core.v;
     for (index_t j = 0; j < L.ms; ++j) L.vs[j] = v[j];
-    finish_instance(L.core.S, L.ns, L.core.x, Neg, L.o.u, L.r, L.o.v, L.c, L.o.total);
+    st = finish_instance(L.core.S, L.ns, L.core.x, Neg, L.o.u, L.r, L.o.v, L.c, L.o.total);
   } else {
     clear_instance(L.o, bt.n, bt.m);
   }
@@ -1300,7 +1300,8 @@ constexpr index_t kParallelEntries = index_t(1) << 15;
 constexpr index_t kTwoLaneEntries = index_t(64) * 64;
 
 // Solves instance b = cost[b, :rows[b], :cols[b]] of the (B, n, m) batch for every b, writing
-// the kernel interface's outputs. rows[b] in [0, n], cols[b] in [0, m] (the caller checks).
+// the kernel interface's outputs (status kOverflow where a solved instance's potentials or
+// total overflowed). rows[b] in [0, n], cols[b] in [0, m] (the caller checks).
 // threads: 0 = num_threads(). isa: -1 = the best of this CPU (vexp::isa()), else a vexp::Isa
 // value (tests compare the instruction sets; one the CPU lacks falls back to what it has).
 // lanes: instances in flight per worker (0 = by size, else 1 or 2; tests compare them).

@@ -438,9 +438,11 @@ TRADEOFF_HD inline void clear_instance(const InstanceOut& o, index_t n_all, inde
 // Steps 5-7 once S (through view S, ns x ms) is solved into the S-space arrays (which already
 // are the output arrays, swapped when transposed): total in row order, signs for maximize.
 template <class View>
-TRADEOFF_HD TRADEOFF_LAP_INLINE void finish_instance(const View& S, index_t ns, const index_t* xs,
-                                                     bool maximize, double* u_out, index_t r,
-                                                     double* v_out, index_t c, double* total) {
+TRADEOFF_HD TRADEOFF_LAP_INLINE signed char finish_instance(const View& S, index_t ns,
+                                                            const index_t* xs, bool maximize,
+                                                            double* u_out, index_t r,
+                                                            double* v_out, index_t c,
+                                                            double* total) {
   double t = 0.0;
   for (index_t k = 0; k < ns; ++k) t = t + S.at(k, xs[k]);
   if (maximize) {
@@ -449,6 +451,8 @@ TRADEOFF_HD TRADEOFF_LAP_INLINE void finish_instance(const View& S, index_t ns, 
     for (index_t j = 0; j < c; ++j) v_out[j] = -v_out[j];
   }
   *total = t;
+  // costs near the largest double can overflow the potentials (the outputs stay as computed)
+  return solution_overflowed(t, u_out, r, v_out, c) ? kOverflow : kSolved;
 }
 
 // Solves S = A (or A^T when r > c) read through strides and writes the instance's outputs.
@@ -471,8 +475,7 @@ TRADEOFF_HD TRADEOFF_LAP_INLINE signed char solve_instance_signed(const T* cost,
   double* vs = transposed ? o.u : o.v;
   const signed char st = solve_core(S, ns, ms, xs, ys, us, vs, ws, sc, true);
   if (st != kSolved) return st;
-  finish_instance(S, ns, xs, Neg, o.u, r, o.v, c, o.total);
-  return kSolved;
+  return finish_instance(S, ns, xs, Neg, o.u, r, o.v, c, o.total);
 }
 
 // Steps 1-7 of the specification for the active block cost[:r, :c] of row stride ld
@@ -498,7 +501,7 @@ TRADEOFF_HD inline signed char solve_instance(const T* cost, index_t ld, index_t
   } else {
     st = maximize ? solve_instance_signed<T, true>(cost, ld, r, c, o, ws, sc)
                   : solve_instance_signed<T, false>(cost, ld, r, c, o, ws, sc);
-    if (st != kSolved) clear_instance(o, n_all, m_all);
+    if (st != kSolved && st != kOverflow) clear_instance(o, n_all, m_all);
   }
   *o.status = st;
   return st;
