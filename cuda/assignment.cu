@@ -33,13 +33,14 @@
 //
 // Paths, chosen from the array's (n, m) and the batch size (M = max(n, m), N = min(n, m));
 // every path makes the same decisions, so the bits never depend on the path:
-//   kPathThread        M <= kThreadMaxCols (32) and batch >= kThreadMinBatch (16384): one
+//   kPathThread        M <= kThreadAutoMaxCols (16) and batch >= kThreadMinBatch (16384): one
 //                      THREAD per instance running the sequential solver of
 //                      cpp/include/tradeoff/assignment_solve_hd.hpp (the CPU's own body), its
 //                      scratch in local memory (0.9 or 1.8 KB a thread), x / y / u / v written
 //                      straight into the outputs. 32x fewer warps than the warp path for huge
-//                      batches of tiny problems (the threshold is an estimate, not a
-//                      measurement).
+//                      batches of tiny problems; a forced path 4 serves M <= kThreadMaxCols
+//                      (32), but from M = 17 the warp path is faster (H100 measurements at
+//                      kThreadAutoMaxCols).
 //   kPathWarp          M <= kWarpMaxCols (128): one WARP per instance, kWarpsPerBlock (4)
 //                      instances per block, the workspace in shared memory (< 6 KB a warp).
 //   kPathBlockShared   larger, workspace_bytes(M, N) <= kBlockSharedMax (45 KB, M up to about
@@ -107,8 +108,14 @@ constexpr index_t kRegionAlign = 256;
 // _gpu.py, which checks them first: this only keeps a bad direct call from reading out of bounds).
 constexpr std::int8_t kBadSizes = 3;
 
-// Thread path: one thread per instance for M <= kThreadMaxCols when the batch is large.
+// Thread path: one thread per instance, for M <= kThreadMaxCols (what its local scratch is
+// sized for; a forced path 4 serves up to this). The automatic choice takes it only for
+// M <= kThreadAutoMaxCols when the batch is large. Measured on an H100 (2026-11, uniform
+// costs, square instances, median of 5 launches): M = 16 thread 0.80 / 2.05 ms against warp
+// 0.96 / 2.93 ms at batches of 16384 / 65536 (even at 10000, warp ahead below); M = 32 thread
+// 3.34 / 10.1 ms against warp 2.15 / 6.90 ms, slower at every batch from 1024 to 65536.
 constexpr index_t kThreadMaxCols = 32;
+constexpr index_t kThreadAutoMaxCols = 16;
 constexpr index_t kThreadMinBatch = 16384;
 constexpr int kThreadBlock = 128;
 // Shared memory a block may use without an opt-in.
@@ -723,7 +730,7 @@ void lap_check_sizes(index_t batch, index_t n, index_t m, const char* fn) {
 LapPath choose_path(index_t batch, index_t n, index_t m) {
   const index_t M = std::max(n, m);
   const index_t N = std::min(n, m);
-  if (M <= kThreadMaxCols && batch >= kThreadMinBatch) return kPathThread;
+  if (M <= kThreadAutoMaxCols && batch >= kThreadMinBatch) return kPathThread;
   if (M <= kWarpMaxCols) return kPathWarp;
   if (work_bytes(M, N) <= kBlockSharedMax) return kPathBlockShared;
   return kPathBlockGlobal;

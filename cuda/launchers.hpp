@@ -266,7 +266,7 @@ TRADEOFF_SK_DECLARE(double)
 std::int64_t lap_workspace_bytes(std::int64_t batch, std::int64_t n, std::int64_t m, int path);
 
 // The path lap_solve takes on its own for a (batch, n, m) launch: 4 = one thread per instance
-// (max(n, m) <= 32 and batch >= 16384), 1 = one warp per instance (max(n, m) <= 128, workspace
+// (max(n, m) <= 16 and batch >= 16384), 1 = one warp per instance (max(n, m) <= 128, workspace
 // in shared memory), 2 = one block per instance, workspace in shared memory (up to about
 // 45 KB), 3 = one block per instance, workspace in the device workspace; 0 for negative
 // sizes. Every path makes the same decisions: the results never depend on it.

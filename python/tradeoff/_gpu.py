@@ -564,7 +564,7 @@ __all__ += ["sinkhorn_dense", "sinkhorn_points"]
 # CPU's bit for bit (same arithmetic, same tie rules), so every output equals the CPU's exactly.
 # One warp per instance when max(n, m) <= 128, else one block per instance (workspace in
 # shared memory up to about max(n, m) = 1000, else in a device workspace allocated here); one
-# thread per instance for max(n, m) <= 32 in batches of 16384 or more (``_cuda.lap_path``). One launch, asynchronous on the current stream; the only
+# thread per instance for max(n, m) <= 16 in batches of 16384 or more (``_cuda.lap_path``). One launch, asynchronous on the current stream; the only
 # synchronization is the check of ``rows`` / ``cols`` when they arrive as CuPy arrays (one
 # reduction read back: an out-of-range size would make the kernel read out of bounds).
 

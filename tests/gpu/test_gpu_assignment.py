@@ -288,7 +288,10 @@ def test_huge_batch_of_tiny_problems_takes_the_thread_path(cp):
     mod = _gpu._cuda_module()
     b, n = 20000, 16
     assert mod.lap_path(b, n, n) == THREAD
+    assert mod.lap_path(b, 17, 17) == WARP  # the warp path is faster from 17 columns (H100)
+    assert mod.lap_path(b, 32, 32) == WARP
     assert mod.lap_path(b, 40, 40) == WARP
+    assert mod.lap_path_fits(THREAD, 32, 32)  # forcing the thread path still serves 32 x 32
     rng = _rng(20000)
     cost = rng.integers(0, 8, (b, n, n)).astype(np.float64)
     cost[rng.random(cost.shape) < 0.05] = INF
