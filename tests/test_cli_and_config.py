@@ -13,6 +13,7 @@ import pytest
 import tradeoff
 import tradeoff.hv
 import tradeoff.pareto
+import tradeoff.budgets
 import tradeoff.matching
 import tradeoff.transport
 from tradeoff import _backend, cli
@@ -21,6 +22,7 @@ from tradeoff import _backend, cli
 @pytest.mark.parametrize(
     ("module", "examples"), [
         (tradeoff.pareto, 4), (tradeoff.hv, 8), (tradeoff.transport, 6), (tradeoff.matching, 8),
+        (tradeoff.budgets, 5),
     ]
 )
 def test_docstring_examples_run(module, examples):
@@ -82,13 +84,48 @@ def test_demo_assignment_table_matches_scipy(capsys):
     r, c = scipy_optimize.linear_sum_assignment(cost)
     assert cli.main(["demo", "--n", "0"]) == 0
     out = capsys.readouterr().out
-    table = out.split("the same routing as an exact assignment", 1)[1].splitlines()
+    table = out.split("the same routing as an exact assignment", 1)[1]
+    table = table.split("under a total price budget", 1)[0].splitlines()
     rows = {ln.split()[0]: ln.split() for ln in table if ln.split() and ln.split()[0] in names}
     assert sorted(rows) == sorted(names[i] for i in idx)
     for k, i in enumerate(idx):
         count, difficulty = int(rows[names[i]][1]), float(rows[names[i]][2])
         assert count == int((slots == k).sum())
         assert difficulty == pytest.approx(queries[r[slots[c] == k]].mean(), abs=6e-4)
+
+
+def test_demo_budget_routing_matches_an_independent_milp(capsys):
+    """The budget routing (multiple-choice knapsack): the demo's mean quality and spend are those
+    of scipy's HiGHS MILP optimum on the same data (an independent exact solver; floats, so
+    compared to HiGHS's feasibility tolerance), and each printed count is the plan's."""
+    optimize = pytest.importorskip("scipy.optimize")
+    from tradeoff import _demo_data
+
+    names, values = _demo_data.table()
+    idx = np.flatnonzero(tradeoff.nondominated(values, maximize=_demo_data.MAXIMIZE))
+    queries = _demo_data.query_difficulty(2000, seed=7)[:200]
+    quality, price = _demo_data.routing_budget(queries, values[idx])
+    budget = 0.25 * float(price.max(axis=1).sum())
+    g, k = quality.shape
+    rows = np.kron(np.eye(g), np.ones(k))  # exactly one option per group
+    cons = [optimize.LinearConstraint(rows, 1, 1),
+            optimize.LinearConstraint(price.ravel()[None, :], -np.inf, budget)]
+    ref = optimize.milp(-quality.ravel(), constraints=cons, integrality=np.ones(g * k),
+                        bounds=optimize.Bounds(0, 1), options={"mip_rel_gap": 0})
+    assert ref.success
+    assert cli.main(["demo", "--n", "0"]) == 0
+    out = capsys.readouterr().out
+    head, table = out.split("under a total price budget", 1)
+    line = table.splitlines()[0]
+    spent = float(line.split("spent ")[1].split(",")[0])
+    mean_quality = float(line.split("mean quality ")[1].split()[0])
+    assert spent <= budget + 1e-3
+    assert mean_quality == pytest.approx(-ref.fun / g, abs=0.006)
+    plan = tradeoff.mckp(quality, price, budget)
+    counts = {ln.split()[0]: int(ln.split()[1]) for ln in table.splitlines()[1:]
+              if ln.split() and ln.split()[0] in names}
+    assert counts == {names[i]: int((plan.choice == kk).sum())
+                      for kk, i in enumerate(idx) if (plan.choice == kk).any()}
 
 
 def test_demo_hypervolume_shares_are_the_library_contributions():

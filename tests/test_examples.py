@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import pathlib
 
 import numpy as np
@@ -116,3 +117,24 @@ def test_track_association_batches_ragged_frames_like_a_scipy_loop():
     pytest.importorskip("scipy.optimize")
     ref = ta.associate_with_scipy(frames)  # an independent solver, one frame at a time
     assert all(np.array_equal(a, b) for a, b in zip(matches, ref))
+
+
+def test_budget_routing_curve_is_exact_and_never_below_greedy(capsys):
+    ex = load("budget_routing")
+    quality, price = ex.problem(120, seed=3)
+    budgets = np.array([price.min(axis=1).sum(), 9000, 40000, 120000], dtype=np.int64)
+    plans = ex.curve(quality, price, budgets)
+    for b, budget in enumerate(budgets):
+        chosen = plans.choice[b]
+        spent = int(price[np.arange(120), chosen].sum())
+        assert spent == plans.weight[b] <= budget
+        assert plans.value[b] == math.fsum(quality[np.arange(120), chosen])  # exact, rounded once
+        g = ex.greedy(quality, price, budget)
+        assert price[np.arange(120), g].sum() <= budget
+        assert plans.value[b] >= quality[np.arange(120), g].sum() - 1e-12
+        with tradeoff.using_backend("fallback"):  # the oracle
+            ref = tradeoff.mckp(quality, price, budget)
+        assert ref.value == plans.value[b]
+    budgets_run, _ = ex.main(200)
+    out = capsys.readouterr().out
+    assert "mean quality per budget" in out and len(budgets_run) == 8

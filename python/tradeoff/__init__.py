@@ -7,6 +7,7 @@ Implemented so far (see the README for the roadmap):
 * Hypervolume: :func:`hypervolume`, :func:`hv_contributions`, :func:`hv_improvement`.
 * Entropic transport: :func:`sinkhorn`, :func:`sinkhorn_points`, :func:`sinkhorn_plan`.
 * Linear assignment: :func:`linear_assignment` (scipy drop-in), :func:`assignment`.
+* Budgets: :func:`knapsack` (0/1 and bounded), :func:`mckp` (multiple choice).
 
 Every function takes one problem or a batch (leading axis), NumPy arrays (CPU) or CuPy arrays
 (GPU), and returns the same array type. ``tradeoff.show_config()`` says which backends loaded.
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 from ._backend import set_backend, using_backend
 from ._config import config, set_num_threads, show_config
 from ._errors import ConvergenceWarning, InfeasibleError
+from .budgets import KnapsackResult, MCKPResult, knapsack, mckp
 from .matching import AssignmentResult, assignment, linear_assignment
 from .hv import hv_contributions, hv_improvement, hypervolume
 from .pareto import UNRANKED, crowding_distance, nondominated, pareto_rank
@@ -29,6 +31,8 @@ __all__ = [
     "UNRANKED",
     "ConvergenceWarning",
     "InfeasibleError",
+    "KnapsackResult",
+    "MCKPResult",
     "SinkhornResult",
     "__version__",
     "assignment",
@@ -37,7 +41,9 @@ __all__ = [
     "hv_contributions",
     "hv_improvement",
     "hypervolume",
+    "knapsack",
     "linear_assignment",
+    "mckp",
     "nondominated",
     "pareto_rank",
     "set_backend",

@@ -81,3 +81,14 @@ def slots(capacity: np.ndarray, total: int) -> np.ndarray:
     counts = np.floor(share).astype(np.int64)
     counts[np.argsort(counts - share)[: total - int(counts.sum())]] += 1
     return np.repeat(np.arange(len(capacity)), counts)
+
+
+def routing_budget(difficulty: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SYNTHETIC multiple-choice routing data: for each query (group) and model (option), the
+    value (expected quality: 100 minus the quality loss of :func:`routing_cost`, in points)
+    and the weight (price in dollars per 1M tokens / 20, as in :func:`routing_cost`). Both
+    (queries, models)."""
+    price, accuracy = values[:, 0], values[:, 2]
+    quality = 100.0 - 400.0 * difficulty[:, None] * (1.0 - accuracy[None, :] / 100.0)
+    cost = np.broadcast_to(price[None, :] / 20.0, quality.shape).copy()
+    return quality, cost

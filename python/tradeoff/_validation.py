@@ -729,3 +729,324 @@ def invalid_assignment_entry(prob: Assignment, b: int) -> ValueError:
         f"cost{where} is -inf, which would make the total unbounded; mark a forbidden pair "
         "with +inf (or -inf with maximize=True), or clip the values"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Budgets: knapsack and multiple-choice knapsack
+
+_INT64_MAX = 2**63 - 1
+#: Bytes one stored state costs the native state-list engine, with its working lists.
+_STATE_BYTES = 64
+
+
+class Budget:
+    """A validated knapsack or multiple-choice knapsack input, in the kernel interface's form:
+    C-contiguous int64 or float64 ``values`` and ``weights`` with a leading batch axis, the
+    capacity (or budget) per instance in the weights' dtype, and the rest of the call."""
+
+    __slots__ = ("batched", "capacity", "counts", "flat_index", "groups", "mask", "max_states",
+                 "on_gpu", "user_limit", "values", "weights")
+
+    def __init__(self, values, weights, capacity, counts, mask, batched, on_gpu, max_states,
+                 user_limit, flat_index=None, groups=None):
+        self.values = values
+        self.weights = weights
+        self.capacity = capacity
+        self.counts = counts
+        self.mask = mask
+        self.batched = batched
+        self.on_gpu = on_gpu
+        self.max_states = max_states
+        self.user_limit = user_limit
+        self.flat_index = flat_index  # mckp with `groups`: (g, kmax) index into the flat input
+        self.groups = groups
+
+
+def _exact_dtype(arr, name: str):
+    """int64 for integers and bools, float64 for floats (both exact); TypeError otherwise."""
+    kind = arr.dtype.kind
+    if kind in "iub":
+        return np.dtype(np.int64)
+    if kind == "f" and arr.dtype.itemsize <= 8:
+        return np.dtype(np.float64)
+    raise TypeError(
+        f"{name} must hold real numbers (integers, bools, float16/32/64); got dtype {arr.dtype}. "
+        f"Convert it, e.g. np.asarray({name}, dtype=float)"
+    )
+
+
+def _at(idx) -> str:
+    """``[i, j]`` for an index tuple (the position in the caller's own array)."""
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]"
+
+
+def _first(bad, xp):
+    """Index tuple of the first True entry of ``bad``, or None."""
+    if not bool(bad.any()):
+        return None
+    flat = int(xp.argmax(bad.ravel()))
+    return tuple(int(i) for i in np.unravel_index(flat, bad.shape))
+
+
+def _numbers(x, name: str, ndim_ok, what: str, *, negative_ok: bool, valid=None):
+    """An array of exact numbers (int64 or float64, C-contiguous, never the caller's buffer
+    when a copy is needed), checked finite and (unless ``negative_ok``) >= 0 where ``valid``."""
+    arr = as_array(x, name)
+    if arr.ndim not in ndim_ok:
+        raise ValueError(f"{name} must be {what}; got shape {_shape_text(arr.shape)}")
+    dtype = _exact_dtype(arr, name)
+    if arr.dtype.kind == "u" and arr.size and arr.dtype.itemsize == 8:
+        xp0 = cupy_module() if is_gpu_array(arr) else np
+        if bool((arr > _INT64_MAX).any()):
+            idx = _first(arr > _INT64_MAX, xp0)
+            raise ValueError(
+                f"{name}{_at(idx)} = {int(arr[idx])} exceeds the int64 range the "
+                "kernels use; pass smaller numbers or floats"
+            )
+    on_gpu = is_gpu_array(arr)
+    xp = _xp(on_gpu)
+    data = xp.ascontiguousarray(arr, dtype=dtype)
+    if dtype.kind == "f" and data.size:
+        check = data if valid is None else xp.where(valid, data, 0.0)
+        if not bool(xp.isfinite(check).all()):
+            idx = _first(~xp.isfinite(check), xp)
+            val = float(data[idx])
+            kind = "NaN" if math.isnan(val) else ("+inf" if val > 0 else "-inf")
+            raise ValueError(
+                f"{name}{_at(idx)} is {kind}; every entry of {name} must be a finite number. "
+                "Replace it, or leave the item (option) out"
+            )
+    if not negative_ok and data.size:
+        check = data if valid is None else xp.where(valid, data, 0)
+        if bool((check < 0).any()):
+            idx = _first(check < 0, xp)
+            raise ValueError(
+                f"{name}{_at(idx)} = {data[idx].item()!r} is negative; {name} "
+                "must be >= 0 (an item worth nothing, or costing nothing, is fine: 0)"
+            )
+    return data, on_gpu
+
+
+def _limit(capacity, name: str, batch: int, batched: bool, weights, on_gpu: bool, counts=None,
+           groups: bool = False, values=None):
+    """The capacity (or budget): a number >= 0 (+inf = unlimited) or one per instance, in the
+    weights' dtype. Integer weights take floor(capacity); a capacity beyond int64 is only exact
+    when the total weight is smaller, and then becomes that total."""
+    arr = np.asarray(to_host(capacity) if is_gpu_array(capacity) else capacity)
+    if arr.dtype == object and all(isinstance(c, numbers.Integral) for c in arr.ravel()):
+        # Python integers beyond int64: the nearest float64 not above each (floor semantics)
+        flat = [float(c) if float(c) <= c else math.nextafter(float(c), 0.0) for c in arr.ravel()]
+        arr = np.array(flat, dtype=np.float64).reshape(arr.shape)
+    if arr.dtype.kind not in "iubf" or (arr.dtype.kind == "f" and arr.dtype.itemsize > 8):
+        raise TypeError(f"{name} must be a real number; got {capacity!r} (dtype {arr.dtype})")
+    if arr.ndim == 0:
+        arr = np.full(batch, arr.item(), dtype=arr.dtype)
+    elif not batched or arr.shape != (batch,):
+        expect = f"a number or an array of shape ({batch},), one per instance" if batched else (
+            "a number (a single problem)")
+        raise ValueError(f"{name} must be {expect}; got shape {_shape_text(arr.shape)}")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        b = int(np.argmax(np.isnan(arr)))
+        where = f"{name}[{b}]" if batched else name
+        raise ValueError(f"{where} is NaN; it must be a number >= 0 (+inf means unlimited)")
+    if (arr < 0).any():
+        b = int(np.argmax(arr < 0))
+        where = f"{name}[{b}]" if batched else name
+        raise ValueError(
+            f"{where} = {arr[b].item()!r} is negative; it must be >= 0 (+inf means unlimited)"
+        )
+    if weights.dtype.kind == "f":
+        out = arr.astype(np.float64)
+    else:
+        big = arr.astype(np.float64) >= 2.0**63 if arr.dtype.kind == "f" else (
+            arr > _INT64_MAX if arr.dtype.kind == "u" else np.zeros(batch, dtype=bool))
+        out = np.empty(batch, dtype=np.int64)
+        small = ~big
+        out[small] = np.floor(arr[small]) if arr.dtype.kind == "f" else arr[small]
+        for b in np.flatnonzero(big):
+            w = to_host(weights[b]).astype(object)
+            if counts is not None:
+                w = w * to_host(counts[b]).astype(object)
+            if values is not None:  # worthless items are never chosen
+                w = np.where(to_host(values[b]) > 0, w, 0)
+            if groups:  # one option per group: the heaviest choice (masked options are 0)
+                w = w.max(axis=-1) if w.size else w
+            total = int(np.sum(w)) if w.size else 0
+            if total > _INT64_MAX:
+                where = f"{name}[{b}]" if batched else name
+                raise ValueError(
+                    f"{where} = {arr[b].item()!r} exceeds the int64 range, and so does the total "
+                    "weight of the instance: integer weights and capacities must stay below "
+                    "2**63. Scale the weights down"
+                )
+            out[b] = total
+    return _xp(on_gpu).asarray(out)
+
+
+def max_states_arg(max_states):
+    """The state budget per instance: the caller's (the search may then stop early and say
+    optimal=False), or a default from memory (exceeding it raises MemoryError)."""
+    if max_states is None:
+        return max(1, min(2**62, _memory_limit() // (_STATE_BYTES * 4))), False
+    if isinstance(max_states, (bool, np.bool_)) or not isinstance(max_states, numbers.Integral):
+        raise TypeError(f"max_states must be a positive integer or None; got {max_states!r}")
+    if int(max_states) < 1:
+        raise ValueError(f"max_states must be >= 1 (states the search may store); got {max_states}")
+    return min(int(max_states), 2**62), True
+
+
+def knapsack_inputs(values, weights, capacity, counts, max_states) -> Budget:
+    """Validated 0/1 or bounded knapsack input (see :func:`tradeoff.knapsack`)."""
+    what = "a 1-D array (n,) or a 2-D batch (B, n)"
+    v, on_gpu = _numbers(values, "values", (1, 2), what, negative_ok=False)
+    w, w_gpu = _numbers(weights, "weights", (1, 2), what, negative_ok=False)
+    if w_gpu != on_gpu:
+        raise ValueError(
+            "values and weights must be on the same device (both NumPy or both CuPy); got "
+            f"values on {'GPU' if on_gpu else 'CPU'} and weights on {'GPU' if w_gpu else 'CPU'}"
+        )
+    if v.shape != w.shape:
+        raise ValueError(
+            f"values and weights must have the same shape (one value and one weight per item); "
+            f"got values {_shape_text(v.shape)} and weights {_shape_text(w.shape)}"
+        )
+    batched = v.ndim == 2
+    if not batched:
+        v, w = v[None], w[None]
+    B = v.shape[0]
+    cnt = None
+    if counts is not None:
+        arr = as_array(counts, "counts")
+        expected = v.shape if batched else v.shape[1:]
+        if tuple(arr.shape) != tuple(expected):
+            raise ValueError(
+                f"counts must have the shape of values, {_shape_text(expected)} (how many copies "
+                f"of each item may be taken); got {_shape_text(arr.shape)}"
+            )
+        xp = _xp(is_gpu_array(arr))
+        if arr.dtype.kind == "f":
+            if arr.size and not bool(xp.isfinite(arr).all()):
+                idx = _first(~xp.isfinite(arr), xp)
+                raise ValueError(f"counts{_at(idx)} is not finite; counts must be "
+                                 "whole numbers >= 0")
+            if arr.size and bool((arr != xp.floor(arr)).any()):
+                idx = _first(arr != xp.floor(arr), xp)
+                raise ValueError(
+                    f"counts{_at(idx)} = {arr[idx].item()!r} is not a whole number; "
+                    "counts are how many copies of an item may be taken"
+                )
+        elif arr.dtype.kind not in "iub":
+            raise TypeError(f"counts must hold whole numbers >= 0; got dtype {arr.dtype}")
+        if arr.size and bool((arr < 0).any()):
+            idx = _first(arr < 0, xp)
+            raise ValueError(
+                f"counts{_at(idx)} = {arr[idx].item()!r} is negative; counts must "
+                "be >= 0 (0 leaves the item out)"
+            )
+        if arr.dtype.kind == "f" and arr.size and bool((arr >= 2.0**63).any()):
+            arr = xp.minimum(arr, 2.0**62)  # more copies than 2^62 never fit anything nonzero
+        if arr.dtype.kind == "u" and arr.size and bool((arr > _INT64_MAX).any()):
+            arr = xp.minimum(arr, _INT64_MAX)
+        cnt = _xp(on_gpu).ascontiguousarray(_xp(on_gpu).asarray(arr), dtype=np.int64)
+        if not batched:
+            cnt = cnt[None]
+        if is_gpu_array(arr) != on_gpu:
+            raise ValueError("counts must be on the same device as values and weights")
+    cap = _limit(capacity, "capacity", B, batched, w, on_gpu, cnt, values=v)
+    limit, user = max_states_arg(max_states)
+    return Budget(v, w, cap, cnt, None, batched, on_gpu, limit, user)
+
+
+def mckp_inputs(values, weights, budget, mask, groups, max_states) -> Budget:
+    """Validated multiple-choice knapsack input (see :func:`tradeoff.mckp`)."""
+    if groups is not None:
+        return _mckp_grouped(values, weights, budget, mask, groups, max_states)
+    what = "a 2-D array (groups, options) or a 3-D batch (B, groups, options)"
+    arr_v = as_array(values, "values")
+    valid = None
+    on_gpu_mask = None
+    if mask is not None:
+        m = as_array(mask, "mask")
+        if tuple(m.shape) != tuple(arr_v.shape):
+            raise ValueError(
+                f"mask must have the shape of values, {_shape_text(arr_v.shape)} (True where an "
+                f"option exists); got {_shape_text(m.shape)}"
+            )
+        if m.dtype.kind != "b":
+            raise TypeError(f"mask must be a bool array (True where an option exists); got "
+                            f"dtype {m.dtype}")
+        valid = m
+        on_gpu_mask = is_gpu_array(m)
+    v, on_gpu = _numbers(arr_v, "values", (2, 3), what, negative_ok=True, valid=valid)
+    w, w_gpu = _numbers(weights, "weights", (2, 3), what, negative_ok=False, valid=valid)
+    if w_gpu != on_gpu or (on_gpu_mask is not None and on_gpu_mask != on_gpu):
+        raise ValueError("values, weights (and mask) must be on the same device")
+    if v.shape != w.shape:
+        raise ValueError(
+            f"values and weights must have the same shape (one value and one weight per "
+            f"option); got values {_shape_text(v.shape)} and weights {_shape_text(w.shape)}"
+        )
+    xp = _xp(on_gpu)
+    msk = None
+    if valid is not None:
+        msk = xp.ascontiguousarray(valid, dtype=np.uint8)
+        zero = xp.zeros((), dtype=v.dtype)
+        v = xp.ascontiguousarray(xp.where(valid, v, zero))  # the kernels never see the rest
+        w = xp.ascontiguousarray(xp.where(valid, w, xp.zeros((), dtype=w.dtype)))
+    batched = v.ndim == 3
+    if not batched:
+        v, w = v[None], w[None]
+        msk = None if msk is None else msk[None]
+    cap = _limit(budget, "budget", v.shape[0], batched, w, on_gpu, groups=True)
+    limit, user = max_states_arg(max_states)
+    return Budget(v, w, cap, None, msk, batched, on_gpu, limit, user)
+
+
+def _mckp_grouped(values, weights, budget, mask, groups, max_states) -> Budget:
+    """The ragged form: flat options (N,) with their group ids; padded to (1, g, kmax)."""
+    if mask is not None:
+        raise ValueError("pass either mask (padded form) or groups (flat form), not both")
+    what = "a 1-D array (N,) of options when groups is given"
+    v, on_gpu = _numbers(values, "values", (1,), what, negative_ok=True)
+    w, _ = _numbers(weights, "weights", (1,), what, negative_ok=False)
+    g_arr = np.asarray(to_host(groups) if is_gpu_array(groups) else groups)
+    if g_arr.shape != tuple(v.shape) or w.shape != v.shape:
+        raise ValueError(
+            f"values, weights and groups must have the same shape (N,), one entry per option; "
+            f"got {_shape_text(v.shape)}, {_shape_text(w.shape)} and {_shape_text(g_arr.shape)}"
+        )
+    if g_arr.size and g_arr.dtype.kind not in "iu":
+        raise TypeError(f"groups must hold integer group ids 0..g-1; got dtype {g_arr.dtype}")
+    g_arr = g_arr.astype(np.int64)
+    if g_arr.size and g_arr.min() < 0:
+        j = int(np.argmin(g_arr))
+        raise ValueError(f"groups[{j}] = {int(g_arr[j])} is negative; group ids are 0..g-1")
+    n = g_arr.size
+    g = int(g_arr.max()) + 1 if n else 0
+    sizes = np.bincount(g_arr, minlength=g)
+    empty = np.flatnonzero(sizes == 0)
+    if empty.size:
+        from ._errors import InfeasibleError
+
+        raise InfeasibleError(
+            f"group {int(empty[0])} has no option (groups holds ids up to {g - 1} but never "
+            f"{int(empty[0])}); every group needs at least one option, since exactly one is "
+            "chosen per group. Renumber the groups 0..g-1"
+        )
+    kmax = int(sizes.max()) if g else 0
+    order = np.argsort(g_arr, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    pos = np.arange(n) - starts[g_arr[order]]
+    flat = np.full((g, kmax), -1, dtype=np.int64)
+    flat[g_arr[order], pos] = order
+    xp = _xp(on_gpu)
+    idx = xp.asarray(flat)
+    valid = idx >= 0
+    safe = xp.where(valid, idx, 0)
+    pv = xp.ascontiguousarray(xp.where(valid, v[safe], xp.zeros((), dtype=v.dtype)))[None]
+    pw = xp.ascontiguousarray(xp.where(valid, w[safe], xp.zeros((), dtype=w.dtype)))[None]
+    msk = xp.ascontiguousarray(valid, dtype=np.uint8)[None]
+    cap = _limit(budget, "budget", 1, False, pw, on_gpu, groups=True)
+    limit, user = max_states_arg(max_states)
+    return Budget(pv, pw, cap, None, msk, False, on_gpu, limit, user, flat_index=idx,
+                  groups=g)

@@ -121,6 +121,20 @@ def _demo(args: argparse.Namespace) -> int:
         for k, i in enumerate(front_idx):
             mine = rows[slots[cols] == k]
             print(f"{names[i]:<14}{int((slots == k).sum()):>6}{batch_q[mine].mean():>17.3f}")
+        quality, price = _demo_data.routing_budget(batch_q, values[front_idx])
+        budget = 0.25 * float(price.max(axis=1).sum())
+        plan = tradeoff.mckp(quality, price, budget)
+        print(
+            f"\nrouting the same 200 queries under a total price budget (multiple-choice "
+            f"knapsack, exact): budget {budget:.3f}, spent {plan.weight:.3f}, mean quality "
+            f"{plan.value / len(batch_q):.2f} (all to the best model: "
+            f"{quality.max(axis=1).mean():.2f} at {price.max(axis=1).sum():.3f})"
+        )
+        print(f"{'model':<14}{'queries':>8}{'mean difficulty':>17}")
+        for k, i in enumerate(front_idx):
+            mine = plan.choice == k
+            if mine.any():
+                print(f"{names[i]:<14}{int(mine.sum()):>8}{batch_q[mine].mean():>17.3f}")
         if n:
             print(f"\ntiming on a synthetic random population ({n} points, uniform in [0,1)^m):")
             for m in (2, 3, 5):
@@ -171,6 +185,27 @@ def _demo(args: argparse.Namespace) -> int:
             print(
                 f"linear assignment of a batch of {len(batch)} random 16 x 16 costs: "
                 f"{1e3 * (t1 - t0):8.1f} ms ({1e6 * (t1 - t0) / len(batch):.2f} us per problem)"
+            )
+            size = min(n, 200 if backend == "fallback" else 100_000)
+            w = rng.integers(1, 1001, size)
+            v = w + 100  # strongly correlated: the hard class for bounds-based solvers
+            t0 = time.perf_counter()
+            ks = tradeoff.knapsack(v, w, int(w.sum()) // 2)
+            t1 = time.perf_counter()
+            print(
+                f"0/1 knapsack of {size} strongly correlated items (weights 1..1000, capacity "
+                f"half the total): {1e3 * (t1 - t0):8.1f} ms (value {ks.value}, optimal "
+                f"{ks.optimal})"
+            )
+            batch = 10_000 if backend != "fallback" else 50
+            w = rng.integers(1, 101, (batch, 50))
+            v = rng.integers(1, 101, (batch, 50))
+            t0 = time.perf_counter()
+            tradeoff.knapsack(v, w, 1000)
+            t1 = time.perf_counter()
+            print(
+                f"0/1 knapsack of a batch of {batch} random problems of 50 items (capacity "
+                f"1000): {1e3 * (t1 - t0):8.1f} ms ({1e6 * (t1 - t0) / batch:.2f} us per problem)"
             )
     return 0
 
