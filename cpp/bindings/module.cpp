@@ -12,6 +12,7 @@ void register_pareto(py::module_& m);
 void register_hypervolume(py::module_& m);
 void register_sinkhorn(py::module_& m);
 void register_assignment(py::module_& m);
+void register_knapsack(py::module_& m);
 }  // namespace bindings
 }  // namespace tradeoff
 
@@ -32,4 +33,5 @@ PYBIND11_MODULE(_core, m) {
   tradeoff::bindings::register_hypervolume(m);
   tradeoff::bindings::register_sinkhorn(m);
   tradeoff::bindings::register_assignment(m);
+  tradeoff::bindings::register_knapsack(m);
 }
