@@ -293,6 +293,119 @@ void def_assignment_common(py::module_& mod) {
           py::arg("n"), py::arg("m"), "Threads per instance of `path` on (n, m) arrays.");
 }
 
+// --- knapsack family (cuda/knapsack.cu): values / weights int64 or float64 each -----------------
+
+template <class TV, class TW>
+void knapsack_plan(addr_t values, addr_t weights, addr_t capacity, addr_t counts,
+                   std::int64_t batch, std::int64_t n, std::int64_t max_work,
+                   std::int64_t max_bytes, addr_t plan, addr_t stream, int device) {
+  tradeoff::cuda::knapsack_plan<TV, TW>(
+      reinterpret_cast<const TV*>(values), reinterpret_cast<const TW*>(weights),
+      reinterpret_cast<const TW*>(capacity), reinterpret_cast<const std::int64_t*>(counts),
+      batch, n, max_work, max_bytes, reinterpret_cast<std::int64_t*>(plan), stream, device);
+}
+
+template <class TV, class TW>
+void knapsack_dense(addr_t values, addr_t weights, addr_t capacity, addr_t counts,
+                    std::int64_t batch, std::int64_t n, addr_t plan, addr_t offsets,
+                    std::int64_t base, std::int64_t first, std::int64_t count,
+                    std::int64_t max_cells, addr_t table, std::int64_t table_bytes, addr_t x,
+                    addr_t value, addr_t weight, addr_t status, addr_t workspace,
+                    std::int64_t workspace_bytes, addr_t stream, int device) {
+  const bool bounded = counts != 0;
+  tradeoff::cuda::knapsack_dense<TV, TW>(
+      reinterpret_cast<const TV*>(values), reinterpret_cast<const TW*>(weights),
+      reinterpret_cast<const TW*>(capacity), reinterpret_cast<const std::int64_t*>(counts),
+      batch, n, reinterpret_cast<const std::int64_t*>(plan),
+      reinterpret_cast<const std::int64_t*>(offsets), base, first, count, max_cells,
+      reinterpret_cast<void*>(table), table_bytes,
+      bounded ? nullptr : reinterpret_cast<std::uint8_t*>(x),
+      bounded ? reinterpret_cast<std::int64_t*>(x) : nullptr, reinterpret_cast<TV*>(value),
+      reinterpret_cast<TW*>(weight), reinterpret_cast<std::int8_t*>(status),
+      reinterpret_cast<void*>(workspace), workspace_bytes, stream, device);
+}
+
+template <class TV, class TW>
+void mckp_plan(addr_t values, addr_t weights, addr_t mask, addr_t budget, std::int64_t batch,
+               std::int64_t g, std::int64_t k, std::int64_t max_work, std::int64_t max_bytes,
+               addr_t plan, addr_t stream, int device) {
+  tradeoff::cuda::mckp_plan<TV, TW>(
+      reinterpret_cast<const TV*>(values), reinterpret_cast<const TW*>(weights),
+      reinterpret_cast<const std::uint8_t*>(mask), reinterpret_cast<const TW*>(budget), batch,
+      g, k, max_work, max_bytes, reinterpret_cast<std::int64_t*>(plan), stream, device);
+}
+
+template <class TV, class TW>
+void mckp_dense(addr_t values, addr_t weights, addr_t mask, addr_t budget, std::int64_t batch,
+                std::int64_t g, std::int64_t k, addr_t plan, addr_t offsets, std::int64_t base,
+                std::int64_t first, std::int64_t count, std::int64_t max_cells, addr_t table,
+                std::int64_t table_bytes, addr_t choice, addr_t value, addr_t weight,
+                addr_t status, addr_t workspace, std::int64_t workspace_bytes, addr_t stream,
+                int device) {
+  tradeoff::cuda::mckp_dense<TV, TW>(
+      reinterpret_cast<const TV*>(values), reinterpret_cast<const TW*>(weights),
+      reinterpret_cast<const std::uint8_t*>(mask), reinterpret_cast<const TW*>(budget), batch,
+      g, k, reinterpret_cast<const std::int64_t*>(plan),
+      reinterpret_cast<const std::int64_t*>(offsets), base, first, count, max_cells,
+      reinterpret_cast<void*>(table), table_bytes, reinterpret_cast<std::int64_t*>(choice),
+      reinterpret_cast<TV*>(value), reinterpret_cast<TW*>(weight),
+      reinterpret_cast<std::int8_t*>(status), reinterpret_cast<void*>(workspace),
+      workspace_bytes, stream, device);
+}
+
+template <class TV, class TW>
+void def_knapsack(py::module_& mod, const std::string& suffix) {
+  mod.def(("knapsack_plan_" + suffix).c_str(), &knapsack_plan<TV, TW>, py::arg("values"),
+          py::arg("weights"), py::arg("capacity"), py::arg("counts"), py::arg("batch"),
+          py::arg("n"), py::arg("max_work"), py::arg("max_bytes"), py::arg("plan"),
+          py::arg("stream"), py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+          "Plans the dense knapsack DP of each instance of (batch, n) device arrays values /\n"
+          "weights, capacity (batch,), counts (batch, n) int64 or 0 (0/1): writes plan\n"
+          "(batch, 8) int64 (plan[:, 0]: 0 solve on the GPU, 2..4 leave to the CPU; plan[:, 4]\n"
+          "+ 1 cells, plan[:, 7] table bytes). Asynchronous on `stream`.\n"
+          "Internal: call tradeoff.knapsack (or tradeoff._gpu.knapsack_solve).");
+  mod.def(("knapsack_dense_" + suffix).c_str(), &knapsack_dense<TV, TW>, py::arg("values"),
+          py::arg("weights"), py::arg("capacity"), py::arg("counts"), py::arg("batch"),
+          py::arg("n"), py::arg("plan"), py::arg("offsets"), py::arg("base"), py::arg("first"),
+          py::arg("count"), py::arg("max_cells"), py::arg("table"), py::arg("table_bytes"),
+          py::arg("x"), py::arg("value"), py::arg("weight"), py::arg("status"),
+          py::arg("workspace"), py::arg("workspace_bytes"), py::arg("stream"),
+          py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+          "Runs the dense knapsack DP of the planned instances [first, first + count) (plan\n"
+          "code 0): x (batch, n) uint8 (counts == 0) or int64, value, weight, status (batch,).\n"
+          "Instance b's decision records start at table + offsets[b] - base. Asynchronous on\n"
+          "`stream`. Internal: call tradeoff.knapsack (or tradeoff._gpu.knapsack_solve).");
+  mod.def(("mckp_plan_" + suffix).c_str(), &mckp_plan<TV, TW>, py::arg("values"),
+          py::arg("weights"), py::arg("mask"), py::arg("budget"), py::arg("batch"), py::arg("g"),
+          py::arg("k"), py::arg("max_work"), py::arg("max_bytes"), py::arg("plan"),
+          py::arg("stream"), py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+          "Plans the dense MCKP DP of each instance of (batch, g, k) device arrays (mask uint8\n"
+          "or 0): writes plan (batch, 8) int64 (plan[:, 0]: 0 solve, 1 infeasible, 2..4 leave\n"
+          "to the CPU). Asynchronous on `stream`. Internal: call tradeoff.mckp.");
+  mod.def(("mckp_dense_" + suffix).c_str(), &mckp_dense<TV, TW>, py::arg("values"),
+          py::arg("weights"), py::arg("mask"), py::arg("budget"), py::arg("batch"), py::arg("g"),
+          py::arg("k"), py::arg("plan"), py::arg("offsets"), py::arg("base"), py::arg("first"),
+          py::arg("count"), py::arg("max_cells"), py::arg("table"), py::arg("table_bytes"),
+          py::arg("choice"), py::arg("value"), py::arg("weight"), py::arg("status"),
+          py::arg("workspace"), py::arg("workspace_bytes"), py::arg("stream"),
+          py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+          "Runs the dense MCKP DP of the planned instances [first, first + count) (plan code 0\n"
+          "or 1): choice (batch, g) int64, value, weight, status (batch,). Asynchronous on\n"
+          "`stream`. Internal: call tradeoff.mckp (or tradeoff._gpu.mckp_solve).");
+}
+
+void def_knapsack_common(py::module_& mod) {
+  mod.def("knapsack_workspace_bytes", &tradeoff::cuda::knapsack_workspace_bytes,
+          py::arg("count"), py::arg("max_cells"), py::arg("device"),
+          "Bytes of device workspace a knapsack_dense / mckp_dense launch of `count` instances\n"
+          "of at most max_cells DP cells needs (0 when the DP rows fit in shared memory).");
+  mod.def("knapsack_max_cells", &tradeoff::cuda::knapsack_max_cells,
+          "DP cells of one instance at most on the GPU.");
+  mod.def("knapsack_max_options", &tradeoff::cuda::knapsack_max_options,
+          "MCKP options per group at most on the GPU.");
+  mod.attr("knapsack_plan_width") = tradeoff::cuda::kKnapsackPlanWidth;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_cuda, mod) {
@@ -330,4 +443,9 @@ PYBIND11_MODULE(_cuda, mod) {
   def_assignment<float>(mod, "float32");
   def_assignment<double>(mod, "float64");
   def_assignment_common(mod);
+  def_knapsack<std::int64_t, std::int64_t>(mod, "int64_int64");
+  def_knapsack<std::int64_t, double>(mod, "int64_float64");
+  def_knapsack<double, std::int64_t>(mod, "float64_int64");
+  def_knapsack<double, double>(mod, "float64_float64");
+  def_knapsack_common(mod);
 }

@@ -296,6 +296,94 @@ TRADEOFF_LAP_DECLARE(float)
 TRADEOFF_LAP_DECLARE(double)
 #undef TRADEOFF_LAP_DECLARE
 
+// ---------------------------------------------------------------------------------------------
+// Knapsack family (cuda/knapsack.cu; bodies shared with the host tests in
+// cpp/include/tradeoff/knapsack_dense_hd.hpp): the dense dynamic program over capacity cells for
+// 0/1, bounded and multiple-choice knapsacks, exact (int64 cells on exactly scaled numbers).
+// The kernel interface is tradeoff._core.knapsack_solve / mckp_solve's; python/tradeoff/_gpu.py
+// runs two launches per batch:
+//   1. *_plan: one block per instance writes plan[b] (kKnapsackPlanWidth int64): plan[b, 0] is
+//      0 (solve here), 1 (MCKP infeasible: answered here), or 2..4 (bad data / numbers too wide
+//      for int64 cells / table or work over max_bytes / max_work: the caller runs the CPU
+//      kernel on the instance); plan[b, 4] + 1 = its DP cells, plan[b, 7] = its decision-table
+//      bytes (0 unless plan[b, 0] == 0).
+//   2. *_dense on instances [first, first + count): the instance's records start at
+//      table + offsets[b] - base (offsets: exclusive prefix sum of plan[:, 7]); table_bytes
+//      is the table's size; max_cells >= the cells of every instance with plan code 0 in the
+//      range; workspace: knapsack_workspace_bytes(count, max_cells, device) bytes (0 when the
+//      DP rows fit in shared memory). Writes x / choice, value, weight, status of the instances
+//      with plan code 0 or 1 and leaves the others alone (status -1 if the table is too small
+//      for an instance: never through _gpu.py).
+// Element types: values TV and weights TW each int64 or double; value has TV's type, weight
+// TW's (the totals of the returned solution: exact int64, or correctly rounded doubles).
+// counts (0/1 when null: x01 is written; else xb) and mask (null: every option exists) may be
+// null. Every call is asynchronous on `stream`. Preconditions checked here
+// (std::invalid_argument) before the device is touched: sizes >= 0, n, g, k <= INT32_MAX, the
+// element counts fit int64, [first, first + count) inside the batch, 0 <= max_cells <=
+// knapsack_max_cells(), the workspace large enough, non-null pointers for everything read or
+// written.
+constexpr int kKnapsackPlanWidth = 8;
+
+// Bytes of device workspace a *_dense launch of `count` instances with max_cells cells needs.
+std::int64_t knapsack_workspace_bytes(std::int64_t count, std::int64_t max_cells, int device);
+// Cells of one DP row at most (instances above it get plan code 4), options per group at most.
+std::int64_t knapsack_max_cells() noexcept;
+std::int64_t knapsack_max_options() noexcept;
+
+template <class TV, class TW>
+void knapsack_plan(const TV* values, const TW* weights, const TW* capacity,
+                   const std::int64_t* counts, std::int64_t batch, std::int64_t n,
+                   std::int64_t max_work, std::int64_t max_bytes, std::int64_t* plan,
+                   std::uintptr_t stream, int device);
+
+template <class TV, class TW>
+void knapsack_dense(const TV* values, const TW* weights, const TW* capacity,
+                    const std::int64_t* counts, std::int64_t batch, std::int64_t n,
+                    const std::int64_t* plan, const std::int64_t* offsets, std::int64_t base,
+                    std::int64_t first, std::int64_t count, std::int64_t max_cells, void* table,
+                    std::int64_t table_bytes, std::uint8_t* x01, std::int64_t* xb, TV* value,
+                    TW* weight, std::int8_t* status, void* workspace,
+                    std::int64_t workspace_bytes, std::uintptr_t stream, int device);
+
+template <class TV, class TW>
+void mckp_plan(const TV* values, const TW* weights, const std::uint8_t* mask, const TW* budget,
+               std::int64_t batch, std::int64_t g, std::int64_t k, std::int64_t max_work,
+               std::int64_t max_bytes, std::int64_t* plan, std::uintptr_t stream, int device);
+
+template <class TV, class TW>
+void mckp_dense(const TV* values, const TW* weights, const std::uint8_t* mask, const TW* budget,
+                std::int64_t batch, std::int64_t g, std::int64_t k, const std::int64_t* plan,
+                const std::int64_t* offsets, std::int64_t base, std::int64_t first,
+                std::int64_t count, std::int64_t max_cells, void* table,
+                std::int64_t table_bytes, std::int64_t* choice, TV* value, TW* weight,
+                std::int8_t* status, void* workspace, std::int64_t workspace_bytes,
+                std::uintptr_t stream, int device);
+
+// The instantiations live in cuda/knapsack.cu.
+#define TRADEOFF_KN_DECLARE(TV, TW)                                                              \
+  extern template void knapsack_plan<TV, TW>(                                                   \
+      const TV*, const TW*, const TW*, const std::int64_t*, std::int64_t, std::int64_t,         \
+      std::int64_t, std::int64_t, std::int64_t*, std::uintptr_t, int);                          \
+  extern template void knapsack_dense<TV, TW>(                                                  \
+      const TV*, const TW*, const TW*, const std::int64_t*, std::int64_t, std::int64_t,         \
+      const std::int64_t*, const std::int64_t*, std::int64_t, std::int64_t, std::int64_t,       \
+      std::int64_t, void*, std::int64_t, std::uint8_t*, std::int64_t*, TV*, TW*, std::int8_t*,  \
+      void*, std::int64_t, std::uintptr_t, int);                                                \
+  extern template void mckp_plan<TV, TW>(const TV*, const TW*, const std::uint8_t*, const TW*,  \
+                                         std::int64_t, std::int64_t, std::int64_t,              \
+                                         std::int64_t, std::int64_t, std::int64_t*,             \
+                                         std::uintptr_t, int);                                  \
+  extern template void mckp_dense<TV, TW>(                                                      \
+      const TV*, const TW*, const std::uint8_t*, const TW*, std::int64_t, std::int64_t,         \
+      std::int64_t, const std::int64_t*, const std::int64_t*, std::int64_t, std::int64_t,       \
+      std::int64_t, std::int64_t, void*, std::int64_t, std::int64_t*, TV*, TW*, std::int8_t*,   \
+      void*, std::int64_t, std::uintptr_t, int);
+TRADEOFF_KN_DECLARE(std::int64_t, std::int64_t)
+TRADEOFF_KN_DECLARE(std::int64_t, double)
+TRADEOFF_KN_DECLARE(double, std::int64_t)
+TRADEOFF_KN_DECLARE(double, double)
+#undef TRADEOFF_KN_DECLARE
+
 }  // namespace cuda
 }  // namespace tradeoff
 

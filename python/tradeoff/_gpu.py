@@ -665,3 +665,270 @@ def _lap_run(cost, rows, cols, maximize, path: int):
 
 
 __all__ += ["lap_solve"]
+
+
+# --- Knapsack family (cuda/knapsack.cu over cpp/include/tradeoff/knapsack_dense_hd.hpp) ------
+#
+# The kernel interface shared with ``tradeoff._core.knapsack_solve`` / ``mckp_solve`` and
+# ``tradeoff._fallback.knapsack`` (python/tradeoff/budgets.py calls it through
+# ``tradeoff._backend.run``): CuPy arrays in, a tuple of CuPy arrays out on the input's device.
+# The GPU runs the plain dense dynamic program over capacity cells, one block per instance:
+# the value and the status equal the CPU's exactly; x / choice are feasible and achieve the
+# value (they may differ from the CPU's on ties); weight is the exact total of the returned x.
+# ``max_states`` has no meaning for the dense program (status 1 never comes from the GPU); it
+# is passed on to the CPU kernel for the instances that run there.
+#
+# Eligibility, per instance, decided on the device by the plan kernel (knapsack_dense_hd.hpp):
+# every number of the instance scales exactly to an integer (a power of two per array, as the
+# CPU does), the capacity in those units (capped at the total weight of the items that fit,
+# divided by the gcd of their weights) gives at most knapsack_max_cells() cells, every sum of
+# values and weights stays below 2^62 (int64 cells never overflow), the dynamic program does at
+# most KNAPSACK_MAX_WORK cell updates and its decision table (one bit per piece and cell, or
+# one byte per group and cell) takes at most KNAPSACK_INSTANCE_TABLE_BYTES (and at most a
+# quarter of the device's free memory): all checked before anything is allocated. The other
+# instances (and NaN / inf / negative entries, which the public API rejects first) are copied
+# to the host and solved by ``_core`` (the fallback when ``_core`` lacks the kernel), and their
+# results copied back into the outputs. A batch whose tables together exceed the table bound
+# runs in chunks of consecutive instances. Synchronization: one small read-back after the plan
+# (a few reductions), more only for chunking or for instances left to the CPU.
+
+#: Cell updates (rows x cells, x options for MCKP) of one instance at most on the GPU. One block
+#: (one SM) does them, about 2.7e9 a second on an H100 (n = 1000 items, capacity 1e5: 37 ms),
+#: while the CPU's core algorithm does not depend on the capacity (well under a millisecond for
+#: such an instance): instances above this bound (about 6 ms of one SM) go to the CPU. To be
+#: re-tuned against ``_core.knapsack_solve`` side by side (bench/bench_knapsack.py).
+KNAPSACK_MAX_WORK = 1 << 24
+#: Decision-table bytes of one instance at most on the GPU.
+KNAPSACK_INSTANCE_TABLE_BYTES = 1 << 28
+#: Decision-table bytes of one launch at most (larger batches run in chunks).
+KNAPSACK_MAX_TABLE_BYTES = 1 << 30
+
+
+def _kn_array(cp, arr, fn: str, name: str, shape_text: str, ndim: int, dtypes, device=None):
+    """A C-contiguous CuPy array of one of ``dtypes`` (TypeError for another array type,
+    ValueError for a wrong shape or dtype, as _core)."""
+    if not isinstance(arr, cp.ndarray):
+        raise TypeError(
+            f"tradeoff._gpu.{fn}: {name} must be a cupy.ndarray; got {type(arr).__name__} "
+            "(internal: call the public tradeoff functions)"
+        )
+    if arr.ndim != ndim or not arr.flags.c_contiguous or arr.dtype.name not in dtypes:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: {name} must be a C-contiguous {shape_text} array of dtype "
+            f"{' or '.join(dtypes)}; got shape {tuple(arr.shape)}, dtype {arr.dtype}, "
+            f"c_contiguous={arr.flags.c_contiguous} (internal: call the public tradeoff "
+            "functions)"
+        )
+    if device is not None and arr.device != device:
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: {name} is on device {arr.device.id}, the values on device "
+            f"{device.id}"
+        )
+    return arr
+
+
+def _kn_check_shape(fn: str, name: str, arr, shape) -> None:
+    if tuple(arr.shape) != tuple(shape):
+        raise ValueError(
+            f"tradeoff._gpu.{fn}: {name} has shape {tuple(arr.shape)}; expected {tuple(shape)}"
+        )
+
+
+def _kn_cpu_kernel(name: str):
+    """The CPU kernel interface: ``_core`` when it has the kernel, else the fallback."""
+    from ._backend import core_module
+
+    core = core_module()
+    if core is not None and hasattr(core, name):
+        return getattr(core, name)
+    from ._fallback import knapsack as fallback
+
+    return getattr(fallback, name)
+
+
+def _kn_table_limit(cp) -> int:
+    """Decision-table bytes one launch may use: the fixed bound, and a quarter of the free
+    device memory (CuPy's pool counted as free)."""
+    free, _total = cp.cuda.runtime.memGetInfo()
+    free += cp.get_default_memory_pool().free_bytes()
+    return int(max(1 << 20, min(KNAPSACK_MAX_TABLE_BYTES, free // 4)))
+
+
+def _kn_dense(cp, mod, device_id: int, plan, limit: int, launch):
+    """Runs ``launch`` (the dense kernel) over the planned batch in chunks whose decision tables
+    fit ``limit`` bytes; returns the host indices of the instances left to the CPU."""
+    import numpy as np
+
+    batch = int(plan.shape[0])
+    code = plan[:, 0]
+    solve = code == 0
+    sizes = cp.where(solve, plan[:, 7], 0)
+    ends = cp.cumsum(sizes)
+    offsets = ends - sizes
+    cells = cp.where(solve, plan[:, 4] + 1, 0)
+    cpu_mask = code > 1
+    summary = cp.stack([cpu_mask.sum(dtype=cp.int64), ends[-1], cells.max()]).get()
+    n_cpu, total, max_cells = (int(t) for t in summary)
+    if n_cpu < batch:
+        if total <= limit:
+            chunks = [(0, batch, 0)]
+        else:
+            ends_h = cp.asnumpy(ends)
+            sizes_h = cp.asnumpy(sizes)
+            chunks = []
+            b0 = 0
+            while b0 < batch:
+                base = int(ends_h[b0] - sizes_h[b0])
+                b1 = max(b0 + 1, int(np.searchsorted(ends_h, base + limit, side="right")))
+                chunks.append((b0, b1 - b0, base))
+                b0 = b1
+        table = cp.empty(max(8, min(total, limit)), dtype=cp.uint8)
+        ws_bytes = int(mod.knapsack_workspace_bytes(batch, max_cells, device_id))
+        workspace = cp.empty(max(ws_bytes, 1), dtype=cp.uint8)
+        for first, count, base in chunks:
+            launch(offsets.data.ptr, base, first, count, max_cells, table.data.ptr,
+                   int(table.nbytes), workspace.data.ptr, ws_bytes)  # fmt: skip
+    if n_cpu == 0:
+        return np.empty(0, dtype=np.int64)
+    return cp.asnumpy(cp.flatnonzero(cpu_mask))
+
+
+def _kn_to_cpu(cp, kernel: str, idx, inputs, outputs, extra) -> None:
+    """Solves instances ``idx`` (host indices) with the CPU kernel and writes their results
+    into the GPU outputs."""
+    at = cp.asarray(idx)
+    host = [None if a is None else cp.asnumpy(a[at]) for a in inputs]
+    results = _kn_cpu_kernel(kernel)(*host, *extra)
+    for out, res in zip(outputs, results):
+        out[at] = cp.asarray(res, dtype=out.dtype)
+
+
+def knapsack_solve(values, weights, capacity, counts, max_states):
+    """0/1 (counts None) or bounded knapsack of every instance of a batch on the GPU.
+
+    values, weights: C-contiguous (B, n) int64 or float64 CuPy arrays (each dtype independent);
+    capacity (B,) in the weights' dtype (float64 +inf = unlimited); counts (B, n) int64 or None;
+    max_states: passed on to the CPU kernel for the instances that run there. Returns CuPy
+    arrays x (B, n) uint8 (0/1) or int64, value (B,) in the values' dtype, weight (B,) in the
+    weights' dtype, status (B,) int8 (0 optimal; the CPU kernel's status for the instances it
+    solved). The dense dynamic program over capacity cells, O(pieces x cells) per instance (see
+    the section comment for which instances run here).
+    """
+    fn = "knapsack_solve"
+    cp, mod = _cupy(), _cuda_module()
+    dt = ("int64", "float64")
+    values = _kn_array(cp, values, fn, "values", "(B, n)", 2, dt)
+    dev = values.device
+    weights = _kn_array(cp, weights, fn, "weights", "(B, n)", 2, dt, dev)
+    capacity = _kn_array(cp, capacity, fn, "capacity", "(B,)", 1, (weights.dtype.name,), dev)
+    batch, n = (int(s) for s in values.shape)
+    _kn_check_shape(fn, "weights", weights, (batch, n))
+    _kn_check_shape(fn, "capacity", capacity, (batch,))
+    if counts is not None:
+        counts = _kn_array(cp, counts, fn, "counts", "(B, n)", 2, ("int64",), dev)
+        _kn_check_shape(fn, "counts", counts, (batch, n))
+    with dev:
+        x = cp.empty((batch, n), dtype=cp.uint8 if counts is None else cp.int64)
+        value = cp.empty(batch, dtype=values.dtype)
+        weight = cp.empty(batch, dtype=weights.dtype)
+        status = cp.empty(batch, dtype=cp.int8)
+        if batch == 0:
+            return x, value, weight, status
+        device_id = dev.id
+        _ensure_device(mod, device_id)
+        stream = cp.cuda.get_current_stream()
+        suffix = f"{values.dtype.name}_{weights.dtype.name}"
+        cnt = 0 if counts is None else counts.data.ptr
+        limit = _kn_table_limit(cp)
+        plan = cp.empty((batch, int(mod.knapsack_plan_width)), dtype=cp.int64)
+        if n > 2147483647:  # beyond the kernels' int32 item index: the CPU's
+            plan[:, 0] = 4
+        else:
+            getattr(mod, "knapsack_plan_" + suffix)(
+                values.data.ptr, weights.data.ptr, capacity.data.ptr, cnt, batch, n,
+                KNAPSACK_MAX_WORK, min(KNAPSACK_INSTANCE_TABLE_BYTES, limit), plan.data.ptr,
+                stream.ptr, device_id,
+            )  # fmt: skip
+        dense = getattr(mod, "knapsack_dense_" + suffix)
+
+        def launch(offsets, base, first, count, max_cells, table, table_bytes, ws, ws_bytes):
+            dense(
+                values.data.ptr, weights.data.ptr, capacity.data.ptr, cnt, batch, n,
+                plan.data.ptr, offsets, base, first, count, max_cells, table, table_bytes,
+                x.data.ptr, value.data.ptr, weight.data.ptr, status.data.ptr, ws, ws_bytes,
+                stream.ptr, device_id,
+            )  # fmt: skip
+
+        cpu = _kn_dense(cp, mod, device_id, plan, limit, launch)
+        if cpu.size:
+            _kn_to_cpu(cp, "knapsack_solve", cpu, (values, weights, capacity, counts),
+                       (x, value, weight, status), (max_states,))  # fmt: skip
+    return x, value, weight, status
+
+
+def mckp_solve(values, weights, mask, budget, max_states):
+    """Multiple-choice knapsack of every instance of a batch on the GPU.
+
+    values, weights: C-contiguous (B, g, k) int64 or float64 CuPy arrays (each dtype
+    independent); mask (B, g, k) uint8 / bool (True = the option exists) or None; budget (B,)
+    in the weights' dtype (float64 +inf = unlimited); max_states: passed on to the CPU kernel
+    for the instances that run there. Returns CuPy arrays choice (B, g) int64 (-1 everywhere
+    when infeasible), value (B,) in the values' dtype, weight (B,) in the weights' dtype,
+    status (B,) int8 (0 optimal, 2 infeasible: a group without an option or the lightest
+    options over the budget, value = weight = 0; the CPU kernel's status for the instances it
+    solved). The dense dynamic program over budget cells, O(g x cells x k) per instance.
+    """
+    fn = "mckp_solve"
+    cp, mod = _cupy(), _cuda_module()
+    dt = ("int64", "float64")
+    values = _kn_array(cp, values, fn, "values", "(B, g, k)", 3, dt)
+    dev = values.device
+    weights = _kn_array(cp, weights, fn, "weights", "(B, g, k)", 3, dt, dev)
+    budget = _kn_array(cp, budget, fn, "budget", "(B,)", 1, (weights.dtype.name,), dev)
+    batch, g, k = (int(s) for s in values.shape)
+    _kn_check_shape(fn, "weights", weights, (batch, g, k))
+    _kn_check_shape(fn, "budget", budget, (batch,))
+    if mask is not None:
+        mask = _kn_array(cp, mask, fn, "mask", "(B, g, k)", 3, ("uint8", "bool"), dev)
+        _kn_check_shape(fn, "mask", mask, (batch, g, k))
+    with dev:
+        choice = cp.empty((batch, g), dtype=cp.int64)
+        value = cp.empty(batch, dtype=values.dtype)
+        weight = cp.empty(batch, dtype=weights.dtype)
+        status = cp.empty(batch, dtype=cp.int8)
+        if batch == 0:
+            return choice, value, weight, status
+        device_id = dev.id
+        _ensure_device(mod, device_id)
+        stream = cp.cuda.get_current_stream()
+        suffix = f"{values.dtype.name}_{weights.dtype.name}"
+        mptr = 0 if mask is None else mask.data.ptr
+        limit = _kn_table_limit(cp)
+        plan = cp.empty((batch, int(mod.knapsack_plan_width)), dtype=cp.int64)
+        if k > int(mod.knapsack_max_options()) or g > 2147483647:
+            plan[:, 0] = 4  # more options than a byte indexes: the CPU's
+        else:
+            getattr(mod, "mckp_plan_" + suffix)(
+                values.data.ptr, weights.data.ptr, mptr, budget.data.ptr, batch, g, k,
+                KNAPSACK_MAX_WORK, min(KNAPSACK_INSTANCE_TABLE_BYTES, limit), plan.data.ptr,
+                stream.ptr, device_id,
+            )  # fmt: skip
+        dense = getattr(mod, "mckp_dense_" + suffix)
+
+        def launch(offsets, base, first, count, max_cells, table, table_bytes, ws, ws_bytes):
+            dense(
+                values.data.ptr, weights.data.ptr, mptr, budget.data.ptr, batch, g, k,
+                plan.data.ptr, offsets, base, first, count, max_cells, table, table_bytes,
+                choice.data.ptr, value.data.ptr, weight.data.ptr, status.data.ptr, ws,
+                ws_bytes, stream.ptr, device_id,
+            )  # fmt: skip
+
+        cpu = _kn_dense(cp, mod, device_id, plan, limit, launch)
+        if cpu.size:
+            host_mask = None if mask is None else mask.view(cp.uint8)
+            _kn_to_cpu(cp, "mckp_solve", cpu, (values, weights, host_mask, budget),
+                       (choice, value, weight, status), (max_states,))  # fmt: skip
+    return choice, value, weight, status
+
+
+__all__ += ["knapsack_solve", "mckp_solve"]
