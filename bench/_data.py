@@ -186,3 +186,88 @@ def transport_cost(
     """The squared Euclidean cost between :func:`clouds` (n, n) (or (b, n, n)), read-only, and
     its median over all entries (the scale the benchmark's eps is relative to)."""
     return _transport_cost_cached(int(n), int(d), int(b), int(seed))
+
+
+# --- knapsack and multiple-choice knapsack (bench_knapsack.py) ---------------------------------
+#
+# Integer data (int64), Pisinger's classes with the range R tied to the capacity: R = C // 10,
+# weights uniform integers in [1, R]; "uncorrelated": values uniform in [1, R]; "strong"
+# (strongly correlated): v = w + R // 10. Every generator has its own seeded stream, so the same
+# arguments give the same arrays in every process; the arrays are cached and read-only.
+
+_KNAPSACK_CLASSES = {"uncorrelated": 0, "strong": 1}
+
+
+def _knapsack_arrays(rng: np.random.Generator, shape, capacity: int, kind: str):
+    r = max(int(capacity) // 10, 1)
+    w = rng.integers(1, r, size=shape, endpoint=True, dtype=np.int64)
+    if kind == "uncorrelated":
+        v = rng.integers(1, r, size=shape, endpoint=True, dtype=np.int64)
+    elif kind == "strong":
+        v = w + max(r // 10, 1)
+    else:
+        raise ValueError(f"knapsack class must be one of {sorted(_KNAPSACK_CLASSES)}; got {kind!r}")
+    return v, w
+
+
+@lru_cache(maxsize=8)
+def _knapsack_cached(kind: str, n: int, capacity: int, b: int, max_count: int, seed: int):
+    rng = _rng(seed, 8, _KNAPSACK_CLASSES[kind], n, capacity, b, max_count)
+    shape = (b, n) if b else (n,)
+    v, w = _knapsack_arrays(rng, shape, capacity, kind)
+    counts = None
+    if max_count:
+        counts = rng.integers(1, max_count, size=shape, endpoint=True, dtype=np.int64)
+    for a in (v, w, counts):
+        if a is not None:
+            a.setflags(write=False)
+    return v, w, counts
+
+
+def knapsack_instance(
+    kind: str, n: int, capacity: int, b: int = 0, max_count: int = 0, seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(values, weights, counts) of a knapsack instance of Pisinger's class ``kind``
+    ("uncorrelated" or "strong"), each int64 of shape (n,), or (b, n) for a batch of b
+    independent instances with the same capacity. R = capacity // 10, weights uniform in
+    [1, R]; uncorrelated values uniform in [1, R]; strongly correlated v = w + R // 10.
+    ``max_count`` > 0 adds bounded counts uniform in [1, max_count] (else counts is None).
+    Cached and read-only."""
+    return _knapsack_cached(str(kind), int(n), int(capacity), int(b), int(max_count), int(seed))
+
+
+_MCKP_CLASSES = {"uncorrelated": 0, "routing": 1}
+
+
+@lru_cache(maxsize=4)
+def _mckp_cached(kind: str, g: int, k: int, r: int, b: int, seed: int):
+    rng = _rng(seed, 9, _MCKP_CLASSES[kind], g, k, r, b)
+    shape = (b, g, k) if b else (g, k)
+    if kind == "uncorrelated":
+        w = rng.integers(1, r, size=shape, endpoint=True, dtype=np.int64)
+        v = rng.integers(1, r, size=shape, endpoint=True, dtype=np.int64)
+    elif kind == "routing":
+        # Cost and quality rise together: per group sorted increasing weights (a cheap model
+        # ... an expensive one) and concave increasing values a_g * sqrt(w) (diminishing
+        # returns), a_g a per-group (per-query) scale in [10, 40], rounded to integers.
+        w = np.sort(rng.integers(1, r, size=shape, endpoint=True, dtype=np.int64), axis=-1)
+        a = rng.uniform(10.0, 40.0, size=shape[:-1] + (1,))
+        v = np.rint(a * np.sqrt(w.astype(np.float64))).astype(np.int64)
+    else:
+        raise ValueError(f"mckp class must be one of {sorted(_MCKP_CLASSES)}; got {kind!r}")
+    # Budget: the sum over the groups of each group's median option weight (floor), per instance.
+    budget = np.floor(np.median(w, axis=-1)).astype(np.int64).sum(axis=-1)
+    for a_ in (v, w, budget):
+        a_.setflags(write=False)
+    return v, w, budget
+
+
+def mckp_instance(
+    kind: str, g: int, k: int, r: int = 1000, b: int = 0, seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, weights, budget) of a multiple-choice knapsack: g groups of k options, int64
+    arrays of shape (g, k) (or (b, g, k)), weights in [1, r]. "uncorrelated": values uniform in
+    [1, r]; "routing": per group sorted increasing weights and concave increasing values
+    rint(a_g sqrt(w)) with a_g uniform in [10, 40]. budget (int64 scalar array, or (b,)) = sum
+    over the groups of the floor of the group's median option weight. Cached and read-only."""
+    return _mckp_cached(str(kind), int(g), int(k), int(r), int(b), int(seed))

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Markdown tables of the benchmarks (Pareto ranking, crowding distance, hypervolume, entropic
-transport, linear assignment): tradeoff against its peers, per workload, one table per family.
+transport, linear assignment, knapsack and multiple-choice knapsack): tradeoff against its
+peers, per workload, one table per family.
 
 Usage::
 
@@ -8,7 +9,8 @@ Usage::
                             [pytest args...]
 
 Without ``--json`` it runs ``python -m pytest bench/`` (every family; extra arguments go to
-pytest, e.g. ``-k m2``, ``-k sinkhorn``, ``-k assignment`` or ``--benchmark-min-rounds=3``) with
+pytest, e.g. ``-k m2``, ``-k sinkhorn``, ``-k assignment``, ``-k knapsack`` or
+``--benchmark-min-rounds=3``) with
 ``--benchmark-json`` and reads the result; with ``--json FILE`` it reads an existing
 pytest-benchmark JSON file instead and runs nothing. Medians are in milliseconds with 3
 significant digits; each ratio is peer median / tradeoff-native median (above 1: tradeoff is
@@ -19,8 +21,11 @@ long; see bench_pareto.py).
 
 A benchmark whose answer disagreed with tradeoff's (``extra_info["agreement"]`` starting with
 "wrong", recorded by bench_sinkhorn.py for peers that return NaN or a wrong cost, and by
-bench_assignment.py for a matching that is invalid or not optimal) is marked
-"wrong" in its cell, is never the "fastest peer", and is listed under the table.
+bench_assignment.py for a matching that is invalid or not optimal, and by bench_knapsack.py for
+a solution that is infeasible or not optimal) is marked "wrong" in its cell, is never the
+"fastest peer", and is listed under the table. A solver stopped by its time limit before
+proving optimality (``agreement`` starting with "timeout", bench_knapsack.py) is marked "timed
+out" the same way: its median is then about the time limit, a lower bound of its time.
 ``--baseline NAME`` divides by another implementation (e.g. ``tradeoff-fallback`` when the
 native module is not built).
 """
@@ -78,13 +83,27 @@ KNOWN_ORDER = [
     "lapjv",
     "torch-linear-assignment",
     "ortools",
+    # knapsack and multiple-choice knapsack
+    "ortools-dp",
+    "ortools-dc",
+    "ortools-bb",
+    "ortools-cbc",
+    "ortools-64items",
+    "ortools-cpsat",
+    "scipy-milp",
+    "mknapsack",
+    "numba-dp",
 ]
 _TASK_ORDER = {
     "rank": 0, "front": 1, "crowd": 2, "hv": 3, "hvc": 4, "hvi": 5,
     "sinkhorn-dense": 6, "sinkhorn-batch": 7, "sinkhorn-points": 8, "sinkhorn-anneal": 9,
     "lap": 10, "lap-rect": 11, "lap-batch": 12,
+    "knap": 13, "knap-bounded": 14, "knap-batch": 15, "mckp": 16,
 }
-_DIST_ORDER = {"uniform": 0, "sphere": 1, "nondom": 2, "chain": 3, "batch": 4}
+_DIST_ORDER = {
+    "uniform": 0, "sphere": 1, "nondom": 2, "chain": 3, "batch": 4,
+    "uncorrelated": 0, "strong": 1, "routing": 1,  # knapsack classes
+}
 #: Tables, in print order: family name and the tasks it holds.
 _FAMILIES = [
     ("Pareto ranking and crowding distance", ("rank", "front", "crowd")),
@@ -92,6 +111,7 @@ _FAMILIES = [
     ("Entropic transport (Sinkhorn)", ("sinkhorn-dense", "sinkhorn-batch", "sinkhorn-points",
                                        "sinkhorn-anneal")),
     ("Linear assignment", ("lap", "lap-rect", "lap-batch")),
+    ("Knapsack and multiple-choice knapsack", ("knap", "knap-bounded", "knap-batch", "mckp")),
 ]
 
 
@@ -150,10 +170,11 @@ def _row_key(group: str, info: dict):
             info["m"],
             -float(info.get("rel_eps") or 0.0),  # Sinkhorn: eps = 0.1 x median before 0.01
             info["n"],
+            info.get("capacity", 0),  # knapsack: C = 1e4 before 1e6
             info.get("b", 0),
             group,
         )
-    return (1, 0, 0, 0, 0.0, 0, 0, group)
+    return (1, 0, 0, 0, 0.0, 0, 0, 0, group)
 
 
 def _family(info: dict) -> int:
@@ -184,6 +205,11 @@ def _collect(data: dict):
     return medians, keys, families, wrong
 
 
+def _mark(agreement: str) -> str:
+    """The cell's mark for a recorded agreement other than "ok"."""
+    return "timed out" if agreement.startswith("timeout") else "wrong"
+
+
 def _one_table(medians, keys, wrong, baseline: str) -> str:
     seen = {impl for by_impl in medians.values() for impl in by_impl} - {baseline}
     columns = [c for c in KNOWN_ORDER if c in seen] + sorted(seen - set(KNOWN_ORDER))
@@ -200,16 +226,16 @@ def _one_table(medians, keys, wrong, baseline: str) -> str:
         base = by_impl.get(baseline)
         cells = [group, sig3(base * 1e3) if base else "–"]
         if base and (group, baseline) in wrong:
-            cells[1] += " wrong"
+            cells[1] += f" {_mark(wrong[(group, baseline)])}"
         for col in columns:
             t = by_impl.get(col)
-            mark = ", wrong" if (group, col) in wrong else ""
+            mark = f", {_mark(wrong[(group, col)])}" if (group, col) in wrong else ""
             if t is None:
                 cells.append("–")
             elif base:
                 cells.append(f"{sig3(t * 1e3)} ({sig3(t / base)}x{mark})")
             else:
-                cells.append(sig3(t * 1e3) + (" (wrong)" if mark else ""))
+                cells.append(sig3(t * 1e3) + (f" ({mark[2:]})" if mark else ""))
         present = [(by_impl[p], p) for p in peers if p in by_impl and (group, p) not in wrong]
         if present:
             t, name = min(present)
@@ -220,7 +246,8 @@ def _one_table(medians, keys, wrong, baseline: str) -> str:
     failures = sorted((g, i, w) for (g, i), w in wrong.items() if g in medians)
     if failures:
         lines.append("")
-        lines.append("Answers that disagreed with tradeoff's (not counted as fastest peer):")
+        lines.append("Answers that disagreed with tradeoff's or timed out (not counted as fastest "
+                     "peer):")
         lines.append("")
         lines += [f"* {g}, {i}: {w}" for g, i, w in failures]
     return "\n".join(lines)

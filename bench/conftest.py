@@ -11,6 +11,7 @@ _PEERS = (
     "moocore", "pymoo", "deap", "optuna", "torch", "botorch", "paretoset", "pygmo", "hvwfg", "numba",
     "POT", "jax", "ott-jax", "geomloss", "pykeops",
     "scipy", "lap", "lapx", "laprust", "lapcpp", "lapjv", "torch-linear-assignment", "ortools",
+    "mknapsack",
 )
 
 
