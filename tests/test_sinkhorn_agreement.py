@@ -193,7 +193,10 @@ def assert_same(res, ref, eps, scale, float32_kernel_iters=0, a=None, b=None):
         assert (p >= 0).all() and np.isfinite(p).all()
         np.testing.assert_allclose(p, q, rtol=rel, atol=1e-300 if not f32 else 1e-37)
         mass = max(float(np.sum(q)), 1e-300)
-        np.testing.assert_allclose(res.cost, ref.cost, rtol=rel + 1e-9, atol=1e-12 * scale * mass)
+        # the cost sums terms of either sign: its error is relative to the terms (at most
+        # scale * mass in all), not to a total that may cancel to nearly 0
+        np.testing.assert_allclose(res.cost, ref.cost, rtol=rel + 1e-9,
+                                   atol=(rel + 1e-12) * scale * mass)
         np.testing.assert_allclose(
             res.objective, ref.objective, rtol=rel + 1e-9, atol=(1e-9 + rel) * pot * mass
         )
